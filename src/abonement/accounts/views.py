@@ -1,0 +1,88 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+
+from abonement.accounts import services
+from abonement.accounts.forms import LoginForm, PasswordResetRequestForm
+from abonement.core.errors import DomainError
+
+
+def _safe_next(request) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return None
+
+
+@sensitive_post_parameters("password")
+def login_view(request):
+    form = LoginForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.sign_in(request, **form.cleaned_data)
+            except DomainError as error:
+                form.add_error(None, str(error))
+                status = error.status
+            else:
+                return redirect(_safe_next(request) or "home")
+    return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request)}, status=status)
+
+
+@require_POST
+def logout_view(request):
+    services.sign_out(request)
+    return redirect("accounts:login")
+
+
+@login_required
+@sensitive_post_parameters()
+def password_change_view(request):
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            services.change_password(request, user=request.user, new_password=form.cleaned_data["new_password1"])
+            messages.success(request, _("Your password has been changed."))
+            return redirect("home")
+        return render(request, "accounts/password_change.html", {"form": form}, status=400)
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+def password_reset_request_view(request):
+    form = PasswordResetRequestForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            services.request_password_reset(
+                identifier=form.cleaned_data["identifier"],
+                ip=services.client_ip(request),
+                language=translation.get_language(),
+            )
+            return render(request, "accounts/password_reset_sent.html")
+        return render(request, "accounts/password_reset.html", {"form": form}, status=400)
+    return render(request, "accounts/password_reset.html", {"form": form})
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:login")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.record_password_reset_done(user=form.user, ip=services.client_ip(self.request))
+        messages.success(self.request, _("Your password has been set. You can sign in now."))
+        return response
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        response.status_code = 400
+        return response

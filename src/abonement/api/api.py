@@ -1,0 +1,16 @@
+from django.db import connection
+from ninja import NinjaAPI, Schema
+
+api = NinjaAPI(title="Abonement API", version="1", urls_namespace="api-v1")
+
+
+class Health(Schema):
+    status: str
+    database: str
+
+
+@api.get("/health", response=Health, auth=None, summary="Service and database status")
+def health(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"status": "ok", "database": connection.vendor}

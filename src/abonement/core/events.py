@@ -1,0 +1,37 @@
+"""Writing Event rows. Call inside the service's transaction so the record and the change land together."""
+
+import logging
+
+from abonement.core import clock
+from abonement.core.models import Event
+
+security_log = logging.getLogger("abonement.security")
+
+SECURITY_KINDS = {
+    Event.Kind.LOGIN,
+    Event.Kind.LOGIN_FAILED,
+    Event.Kind.LOGIN_THROTTLED,
+    Event.Kind.LOGOUT,
+    Event.Kind.SESSION_EVICTED,
+    Event.Kind.PASSWORD_CHANGED,
+    Event.Kind.PASSWORD_RESET_REQUESTED,
+    Event.Kind.PASSWORD_RESET_DONE,
+    Event.Kind.LIBRARIAN_PASSWORD_RESET,
+}
+
+
+def record(kind, *, actor=None, library=None, subject_user=None, ip=None, now=None, **details) -> Event:
+    label = "System" if actor is None else (actor.get_full_name() or actor.get_username())
+    event = Event.objects.create(
+        kind=kind,
+        at=now or clock.now(),
+        actor=actor,
+        actor_label=label,
+        library=library,
+        subject_user=subject_user,
+        ip=ip,
+        details=details,
+    )
+    if kind in SECURITY_KINDS:
+        security_log.info("%s actor=%s subject=%s ip=%s %s", kind, label, subject_user, ip, details)
+    return event

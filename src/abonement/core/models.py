@@ -1,0 +1,47 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Event(models.Model):
+    """The audit and statistics record of every action (security events included).
+
+    `actor_label` keeps the name shown in reports even when there is no user ("System").
+    """
+
+    class Kind(models.TextChoices):
+        LOGIN = "login", _("Signed in")
+        LOGIN_FAILED = "login_failed", _("Failed sign-in")
+        LOGIN_THROTTLED = "login_throttled", _("Sign-in throttled")
+        LOGOUT = "logout", _("Signed out")
+        SESSION_EVICTED = "session_evicted", _("Oldest session ended")
+        PASSWORD_CHANGED = "password_changed", _("Password changed")
+        PASSWORD_RESET_REQUESTED = "password_reset_requested", _("Password reset requested")
+        PASSWORD_RESET_DONE = "password_reset_done", _("Password reset")
+        LIBRARY_CREATED = "library_created", _("Library created")
+        LIBRARY_CHANGED = "library_changed", _("Library changed")
+        LIBRARIAN_CREATED = "librarian_created", _("Librarian created")
+        LIBRARIAN_PASSWORD_RESET = "librarian_password_reset", _("Librarian password reset")
+        OPERATOR_CREATED = "operator_created", _("Operator created")
+
+    kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
+    at = models.DateTimeField(db_index=True)
+    library = models.ForeignKey(
+        "libraries.Library", null=True, blank=True, on_delete=models.PROTECT, related_name="events"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200, blank=True)
+    subject_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["library", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"

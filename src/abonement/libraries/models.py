@@ -1,0 +1,107 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
+WEEKDAYS = [
+    ("1", _("Mon")),
+    ("2", _("Tue")),
+    ("3", _("Wed")),
+    ("4", _("Thu")),
+    ("5", _("Fri")),
+    ("6", _("Sat")),
+    ("7", _("Sun")),
+]
+
+
+class Network(models.Model):
+    """A region, school district or union catalogue, run by one or more operators."""
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("short name"), unique=True)
+    operators = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="operated_networks", verbose_name=_("operators")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("network")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LendingMode(models.TextChoices):
+    SELF_SERVICE = "self_service", _("Self-service")
+    BY_REQUEST = "by_request", _("By request")
+
+
+class Library(models.Model):
+    """One library; a branch is a Library whose `parent` is the central library of the same network."""
+
+    network = models.ForeignKey(Network, on_delete=models.PROTECT, related_name="libraries")
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="branches",
+        verbose_name=_("central library"),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
+    opening_weekdays = models.CharField(
+        _("opening days"), max_length=7, default="12345", help_text=_("Weekdays the library is open.")
+    )
+    # Lending defaults (the lending issue builds the rules on them; readers may override per card).
+    lending_mode = models.CharField(
+        _("default lending mode"), max_length=20, choices=LendingMode.choices, default=LendingMode.BY_REQUEST
+    )
+    self_service_enabled = models.BooleanField(_("self-service allowed"), default=True)
+    max_on_hand = models.PositiveIntegerField(_("books on hand at most"), default=3)
+    loan_days = models.PositiveIntegerField(_("loan period, days"), default=14)
+    credits = models.IntegerField(_("credit balance"), default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("library")
+        verbose_name_plural = _("libraries")
+        constraints = [
+            models.CheckConstraint(condition=Q(credits__gte=0), name="library_credits_not_negative"),
+            models.CheckConstraint(condition=Q(loan_days__gte=1), name="library_loan_days_positive"),
+            models.CheckConstraint(condition=~Q(parent=models.F("id")), name="library_not_own_parent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if self.parent_id and self.parent.network_id != self.network_id:
+            raise ValidationError({"parent": _("The central library must belong to the same network.")})
+        if self.parent_id and self.parent.parent_id:
+            raise ValidationError({"parent": _("A branch cannot have branches of its own.")})
+
+    @property
+    def opening_weekday_numbers(self) -> list[int]:
+        return [int(d) for d in self.opening_weekdays]
+
+
+class StaffMembership(models.Model):
+    """A librarian's grant to one library. A librarian may hold several libraries of one network."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_memberships")
+    library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="staff_memberships")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "library"], name="staff_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.library}"

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from abonement.libraries import views
+
+operator_patterns = (
+    [
+        path("", views.operator_home, name="home"),
+        path("libraries/new/", views.library_create, name="library_create"),
+        path("libraries/<int:library_id>/", views.library_detail, name="library"),
+        path("libraries/<int:library_id>/edit/", views.library_edit, name="library_edit"),
+        path("libraries/<int:library_id>/librarians/new/", views.librarian_create, name="librarian_create"),
+        path(
+            "libraries/<int:library_id>/librarians/<int:librarian_id>/reset-password/",
+            views.librarian_reset_password,
+            name="librarian_reset_password",
+        ),
+    ],
+    "operator",
+)
+
+staff_patterns = [
+    path("", views.staff_home, name="home"),
+    path("library/switch/", views.switch_library, name="switch_library"),
+]

@@ -1,0 +1,108 @@
+"""Queue and deliver notices.
+
+`queue()` must run inside the transaction of the change that causes the notice: the Notice row and the
+delivery task (a row of django-tasks-db) commit or roll back together with that change, so a notice is
+never sent for a change that did not happen and never lost for one that did.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from abonement.core import clock
+from abonement.notifications import sms
+from abonement.notifications.models import Notice
+
+log = logging.getLogger("abonement.notifications")
+
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 60 * 60
+
+
+def render(kind: str, *, language: str, context: dict) -> tuple[str, str]:
+    """Render templates notifications/<kind>.txt: the first line is the subject, the rest the body."""
+    with translation.override(language):
+        text = render_to_string(f"notifications/{kind}.txt", context)
+    subject, _, body = text.strip().partition("\n")
+    return subject.strip(), body.strip() + "\n"
+
+
+def queue(
+    *,
+    kind: str,
+    to: str,
+    context: dict,
+    channel: str = Notice.Channel.EMAIL,
+    language: str = "ru",
+    library=None,
+    user=None,
+    now: datetime | None = None,
+) -> Notice:
+    from abonement.notifications.tasks import deliver_notice
+
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("notices.queue() must run inside the transaction of the change it reports")
+    context = {"library": library, "site_url": settings.SITE_URL, **context}
+    subject, body = render(kind, language=language, context=context)
+    notice = Notice.objects.create(
+        kind=kind,
+        channel=channel,
+        to=to,
+        subject=subject,
+        body=body,
+        language=language,
+        library=library,
+        user=user,
+        created_at=now or clock.now(),
+    )
+    deliver_notice.enqueue(notice.pk)
+    return notice
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(RETRY_BASE_SECONDS * 2 ** (attempts - 1), RETRY_MAX_SECONDS))
+
+
+def _send(notice: Notice) -> None:
+    if notice.channel == Notice.Channel.SMS:
+        sms.gateway().send(to=notice.to, text=notice.body)
+        return
+    reply_to = [notice.library.contact_email] if notice.library and notice.library.contact_email else None
+    EmailMessage(subject=notice.subject, body=notice.body, to=[notice.to], reply_to=reply_to).send()
+
+
+def deliver(*, notice_id: int, now: datetime | None = None) -> Notice:
+    """Send one notice. Idempotent: a sent notice is never sent again; a failure schedules a retry."""
+    from abonement.notifications.tasks import deliver_notice
+
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().select_related("library").get(pk=notice_id)
+        if notice.status in {Notice.Status.SENT, Notice.Status.FAILED}:
+            return notice
+        now = now or clock.now()
+        notice.attempts += 1
+        try:
+            _send(notice)
+        except Exception as exc:  # noqa: BLE001 — any transport error means "try later"
+            notice.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if notice.attempts >= settings.NOTICE_MAX_ATTEMPTS:
+                notice.status = Notice.Status.FAILED
+                notice.next_attempt_at = None
+                log.error("notice %s failed for good: %s", notice.pk, notice.last_error)
+            else:
+                notice.status = Notice.Status.RETRYING
+                notice.next_attempt_at = now + retry_delay(notice.attempts)
+                deliver_notice.using(run_after=notice.next_attempt_at).enqueue(notice.pk)
+                log.warning("notice %s will retry at %s: %s", notice.pk, notice.next_attempt_at, notice.last_error)
+        else:
+            notice.status = Notice.Status.SENT
+            notice.sent_at = now
+            notice.next_attempt_at = None
+            notice.last_error = ""
+        notice.save()
+        return notice

@@ -1,0 +1,20 @@
+"""Settings for the test suite: the real settings with a fixed secret and a fast password hasher.
+
+The slow default hasher stays the production choice (see docs/decisions/); tests hash hundreds of
+passwords and would spend minutes doing it.
+"""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
+os.environ.setdefault("EMAIL_URL", "locmem://")
+
+from abonement.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+ALLOWED_HOSTS = ["*"]

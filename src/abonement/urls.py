@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from abonement.api.api import api
+from abonement.catalog import views as catalog_views
+from abonement.circulation import views as circulation_views
+from abonement.core import views as core_views
+from abonement.libraries.urls import operator_patterns, staff_patterns
+from abonement.notifications import views as notice_views
+
+staff_urls = (
+    staff_patterns
+    + [
+        path("notices/", notice_views.notice_list, name="notices"),
+        path("notices/<int:notice_id>/", notice_views.notice_detail, name="notice"),
+    ],
+    "staff",
+)
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("", include("abonement.accounts.urls")),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("staff/", include(staff_urls)),
+    path("operator/", include(operator_patterns)),
+    path("my/", include(([path("", circulation_views.my_books, name="my_books")], "circulation"))),
+    path("catalog/", include(([path("", catalog_views.search, name="search")], "catalog"))),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "abonement.core.views.error_400"
+handler403 = "abonement.core.views.error_403"
+handler404 = "abonement.core.views.error_404"
+handler500 = "abonement.core.views.error_500"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
