@@ -160,6 +160,7 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Riga")
 # --- Static ---------------------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -170,28 +171,32 @@ MEDIA_URL = "/media/"
 
 
 # --- E-mail and SMS -------------------------------------------------------------------------
-def _email_settings(url: str) -> dict:
+def mailers_from_url(url: str) -> dict:
+    """EMAIL_URL → Django's MAILERS setting."""
     parts = urlsplit(url)
     query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
-    if parts.scheme == "console":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
-    if parts.scheme == "locmem":
-        return {"EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend"}
+    simple = {"console": "console", "locmem": "locmem"}
+    if parts.scheme in simple:
+        return {"default": {"BACKEND": f"django.core.mail.backends.{simple[parts.scheme]}.EmailBackend"}}
     if parts.scheme not in {"smtp", "smtps"}:
         raise ImproperlyConfigured(f"EMAIL_URL scheme must be smtp, smtps or console, not {parts.scheme!r}")
     return {
-        "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-        "EMAIL_HOST": parts.hostname or "localhost",
-        "EMAIL_PORT": parts.port or (465 if parts.scheme == "smtps" else 25),
-        "EMAIL_HOST_USER": unquote(parts.username or ""),
-        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
-        "EMAIL_USE_SSL": parts.scheme == "smtps",
-        "EMAIL_USE_TLS": query.get("tls", "0") in {"1", "true"},
-        "EMAIL_TIMEOUT": int(query.get("timeout", "20")),
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": parts.hostname or "localhost",
+                "port": parts.port or (465 if parts.scheme == "smtps" else 25),
+                "username": unquote(parts.username or ""),
+                "password": unquote(parts.password or ""),
+                "use_ssl": parts.scheme == "smtps",
+                "use_tls": query.get("tls", "0") in {"1", "true"},
+                "timeout": int(query.get("timeout", "20")),
+            },
+        }
     }
 
 
-globals().update(_email_settings(os.environ.get("EMAIL_URL", "console://" if DEBUG else "smtp://localhost:25")))
+MAILERS = mailers_from_url(os.environ.get("EMAIL_URL", "console://" if DEBUG else "smtp://localhost:25"))
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Abonement <noreply@abonement.local>")
 SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "abonement.notifications.sms.LogSmsGateway")
 NOTICE_MAX_ATTEMPTS = 8
