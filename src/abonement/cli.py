@@ -1,10 +1,10 @@
 """The `abonement` command: Django's manage.py plus the project's own verbs.
 
-    abonement demo            load demo data (DEBUG only)
-    abonement serve           run the site (runserver + a worker in DEBUG, gunicorn otherwise)
-    abonement worker          deliver notices and run other background tasks
-    abonement createoperator  create an operator account for a network
-    abonement <django command>
+abonement demo            load demo data (DEBUG only)
+abonement serve           run the site (runserver + a worker in DEBUG, gunicorn otherwise)
+abonement worker          deliver notices and run other background tasks
+abonement createoperator  create an operator account for a network
+abonement <django command>
 """
 
 import os

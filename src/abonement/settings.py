@@ -29,7 +29,7 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 DEBUG = env_bool("DEBUG")
 
-_DEV_SECRET = "dev-only-insecure-secret-key-never-use-in-production"
+_DEV_SECRET = "dev-only-insecure-secret-key-never-use-in-production"  # noqa: S105 — refused in production below
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.i18n import set_language
 
 from abonement.api.api import api
 from abonement.catalog import views as catalog_views
@@ -23,7 +22,6 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("abonement.accounts.urls")),
-    path("i18n/setlang/", set_language, name="set_language"),
     path("staff/", include(staff_urls)),
     path("operator/", include(operator_patterns)),
     path("my/", include(([path("", circulation_views.my_books, name="my_books")], "circulation"))),

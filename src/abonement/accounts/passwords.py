@@ -8,6 +8,4 @@ GROUPS, GROUP_LENGTH = 3, 5  # 15 symbols from 29 ≈ 72.9 bits
 
 
 def generate_password() -> str:
-    return "-".join(
-        "".join(secrets.choice(ALPHABET) for _ in range(GROUP_LENGTH)) for _ in range(GROUPS)
-    )
+    return "-".join("".join(secrets.choice(ALPHABET) for _ in range(GROUP_LENGTH)) for _ in range(GROUPS))

@@ -56,9 +56,6 @@ def sign_in(request, *, identifier: str, password: str, now: datetime | None = N
         # Lock the account so two logins at the same instant cannot both keep a 6th session.
         User.objects.select_for_update().get(pk=user.pk)
         login(request, user)
-        if user.language:
-            request.session["_language"] = user.language
-        request.session.save()
         TrackedSession.objects.create(
             user=user,
             session_key=request.session.session_key,
@@ -85,8 +82,9 @@ def _evict_oldest_sessions(user: User, *, keep: int, now: datetime, ip: str | No
     for old in sessions[: max(0, len(sessions) - keep)]:
         Session.objects.filter(session_key=old.session_key).delete()
         old.delete()
-        events.record(Event.Kind.SESSION_EVICTED, actor=user, subject_user=user, ip=ip, now=now,
-                      device=old.user_agent[:100])
+        events.record(
+            Event.Kind.SESSION_EVICTED, actor=user, subject_user=user, ip=ip, now=now, device=old.user_agent[:100]
+        )
 
 
 def end_all_sessions(user: User) -> int:
@@ -143,3 +141,7 @@ def record_password_reset_done(*, user: User, ip: str | None) -> None:
     with transaction.atomic():
         end_all_sessions(user)
         events.record(Event.Kind.PASSWORD_RESET_DONE, actor=user, subject_user=user, ip=ip)
+
+
+def set_language(*, user: User, language: str) -> None:
+    User.objects.filter(pk=user.pk).update(language=language)

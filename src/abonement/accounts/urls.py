@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("i18n/setlang/", views.set_language_view, name="set_language"),
     path("password/", views.password_change_view, name="password_change"),
     path("password/reset/", views.password_reset_request_view, name="password_reset"),
     path(

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -9,6 +10,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
 
 from abonement.accounts import services
 from abonement.accounts.forms import LoginForm, PasswordResetRequestForm
@@ -30,13 +32,36 @@ def login_view(request):
         status = 400
         if form.is_valid():
             try:
-                services.sign_in(request, **form.cleaned_data)
+                user = services.sign_in(request, **form.cleaned_data)
             except DomainError as error:
                 form.add_error(None, str(error))
                 status = error.status
             else:
-                return redirect(_safe_next(request) or "home")
+                response = redirect(_safe_next(request) or "home")
+                _remember_language(response, user.language)
+                return response
     return render(request, "accounts/login.html", {"form": form, "next": _safe_next(request)}, status=status)
+
+
+def _remember_language(response, language: str) -> None:
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=settings.SESSION_COOKIE_SECURE,
+        )
+
+
+@require_POST
+def set_language_view(request):
+    """Django's language switch, plus: a signed-in person's choice is kept for their notices (SPEC N2)."""
+    response = set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.set_language(user=request.user, language=language)
+    return response
 
 
 @require_POST

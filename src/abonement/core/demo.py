@@ -61,19 +61,28 @@ def load_demo() -> dict:
             "timezone": "Europe/Riga",
         },
     )
-    admin = _user("admin", first_name="Platform", last_name="Admin", email="admin@example.org",
-                  is_superuser=True, is_staff=True, language="en")
+    admin = _user(
+        "admin",
+        first_name="Platform",
+        last_name="Admin",
+        email="admin@example.org",
+        is_superuser=True,
+        is_staff=True,
+        language="en",
+    )
     operator = _user("operator", first_name="Ольга", last_name="Операторова", email="operator@example.org")
     network.operators.add(operator)
     librarian = _user("librarian", first_name="Мария", last_name="Иванова", email="librarian@example.org")
     StaffMembership.objects.get_or_create(user=librarian, library=school)
-    librarian2 = _user("librarian2", first_name="Anna", last_name="Bērziņa", email="librarian2@example.org",
-                       language="lv")
+    librarian2 = _user(
+        "librarian2", first_name="Anna", last_name="Bērziņa", email="librarian2@example.org", language="lv"
+    )
     StaffMembership.objects.get_or_create(user=librarian2, library=public)
     StaffMembership.objects.get_or_create(user=librarian2, library=branch)
     reader = _user("1000001", first_name="Петя", last_name="Сидоров", email="reader@example.org")
     Card.objects.get_or_create(number="1000001", defaults={"library": school, "user": reader})
     return {
-        "network": network, "libraries": [school, public, branch],
+        "network": network,
+        "libraries": [school, public, branch],
         "users": [admin, operator, librarian, librarian2, reader],
     }

@@ -14,8 +14,17 @@ class LibraryForm(forms.ModelForm):
     class Meta:
         model = Library
         fields = [
-            "network", "name", "parent", "address", "contact_email", "timezone", "opening_weekdays",
-            "lending_mode", "self_service_enabled", "max_on_hand", "loan_days",
+            "network",
+            "name",
+            "parent",
+            "address",
+            "contact_email",
+            "timezone",
+            "opening_weekdays",
+            "lending_mode",
+            "self_service_enabled",
+            "max_on_hand",
+            "loan_days",
         ]
 
     def __init__(self, *args, networks, **kwargs):

@@ -13,8 +13,16 @@ from abonement.libraries.models import Library, Network, StaffMembership
 from abonement.notifications import services as notices
 
 LIBRARY_FIELDS = (
-    "name", "address", "contact_email", "parent", "timezone", "opening_weekdays",
-    "lending_mode", "self_service_enabled", "max_on_hand", "loan_days",
+    "name",
+    "address",
+    "contact_email",
+    "parent",
+    "timezone",
+    "opening_weekdays",
+    "lending_mode",
+    "self_service_enabled",
+    "max_on_hand",
+    "loan_days",
 )
 
 
@@ -64,7 +72,13 @@ def _queue_credentials(*, librarian: User, library: Library, password: str, kind
 
 @transaction.atomic
 def create_librarian(
-    *, operator: User, library: Library, username: str, email: str, first_name: str, last_name: str,
+    *,
+    operator: User,
+    library: Library,
+    username: str,
+    email: str,
+    first_name: str,
+    last_name: str,
     language: str = "ru",
 ) -> tuple[User, str]:
     """Create a librarian account for `library` and e-mail them the login and a generated password."""

@@ -6,7 +6,6 @@ from django.views.decorators.http import require_POST
 
 from abonement.accounts.models import User
 from abonement.core import tenancy
-from abonement.core.errors import DomainError
 from abonement.libraries import services
 from abonement.libraries.forms import LibrarianForm, LibraryForm
 from abonement.libraries.models import Library
@@ -33,9 +32,7 @@ def _library_form_page(request, *, library: Library | None):
         if form.is_valid():
             fields = {k: v for k, v in form.cleaned_data.items() if k != "network"}
             if library is None:
-                library = services.create_library(
-                    operator=request.user, network=form.cleaned_data["network"], **fields
-                )
+                library = services.create_library(operator=request.user, network=form.cleaned_data["network"], **fields)
                 messages.success(request, _("Library “%(name)s” created.") % {"name": library.name})
             else:
                 library = services.update_library(operator=request.user, library=library, **fields)

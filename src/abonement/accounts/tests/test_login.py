@@ -88,7 +88,9 @@ class TestBadInput:
 
 @pytest.mark.django_db
 class TestThrottle:
-    def test_account_is_throttled_after_repeated_failures_even_with_right_password(self, client, card_factory, settings):
+    def test_account_is_throttled_after_repeated_failures_even_with_right_password(
+        self, client, card_factory, settings
+    ):
         settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "per_account": 3}
         card = card_factory()
         for _ in range(3):

@@ -31,4 +31,6 @@ class Command(BaseCommand):
         user.save()
         net.operators.add(user)
         events.record(Event.Kind.OPERATOR_CREATED, subject_user=user, network=net.slug)
-        self.stdout.write(self.style.SUCCESS(f"Operator {username} of network {net.slug} created. Password: {password}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"Operator {username} of network {net.slug} created. Password: {password}")
+        )

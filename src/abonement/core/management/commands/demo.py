@@ -11,7 +11,9 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("Demo data has public passwords: run it only with DEBUG=1.")
         load_demo()
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo data ready. Logins: operator, librarian, librarian2, reader card 1000001, admin; "
-            f"password {DEMO_PASSWORD}."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo data ready. Logins: operator, librarian, librarian2, reader card 1000001, admin; "
+                f"password {DEMO_PASSWORD}."
+            )
+        )

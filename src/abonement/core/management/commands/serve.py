@@ -26,8 +26,18 @@ class Command(BaseCommand):
             else:
                 call_command("collectstatic", interactive=False, verbosity=0)
                 subprocess.run(  # noqa: S603
-                    [sys.executable, "-m", "gunicorn", "abonement.wsgi", "--bind", options["bind"],
-                     "--workers", str(options["workers"]), "--access-logfile", "-"],
+                    [
+                        sys.executable,
+                        "-m",
+                        "gunicorn",
+                        "abonement.wsgi",
+                        "--bind",
+                        options["bind"],
+                        "--workers",
+                        str(options["workers"]),
+                        "--access-logfile",
+                        "-",
+                    ],
                     check=True,
                 )
         finally:
