@@ -7,6 +7,7 @@ from email import message_from_bytes, policy
 import pytest
 from aiosmtpd.controller import Controller
 from django.core.management import call_command
+from django.test import Client
 
 from abonement.settings import mailers_from_url
 from abonement.testing.factories import (
@@ -94,3 +95,9 @@ def run_worker(transactional_db):
         call_command("db_worker", "--batch", "--no-startup-delay", "--interval", "0", verbosity=0)
 
     return run
+
+
+@pytest.fixture
+def client():
+    """Django's test client speaking English (the site's default language is Russian)."""
+    return Client(HTTP_ACCEPT_LANGUAGE="en")

@@ -107,19 +107,19 @@ class TestThrottle:
         school = {"REMOTE_ADDR": "10.0.0.7"}
         # a whole class mistypes once each
         for card in cards[:30]:
-            assert login(Client(), card.number, "typo", **school).status_code == 400
+            assert login(Client(HTTP_ACCEPT_LANGUAGE="en"), card.number, "typo", **school).status_code == 400
         # and then everyone, including a classmate who had not tried yet, signs in
         for card in cards:
-            assert login(Client(), card.number, **school).status_code == 302
+            assert login(Client(HTTP_ACCEPT_LANGUAGE="en"), card.number, **school).status_code == 302
 
     def test_an_ip_guessing_many_accounts_is_stopped(self, card_factory, settings):
         settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "per_ip": 5}
         cards = [card_factory() for _ in range(6)]
         attacker = {"REMOTE_ADDR": "203.0.113.9"}
         for card in cards[:5]:
-            assert login(Client(), card.number, "guess", **attacker).status_code == 400
-        assert login(Client(), cards[5].number, **attacker).status_code == 429
-        assert login(Client(), cards[5].number, REMOTE_ADDR="198.51.100.1").status_code == 302
+            assert login(Client(HTTP_ACCEPT_LANGUAGE="en"), card.number, "guess", **attacker).status_code == 400
+        assert login(Client(HTTP_ACCEPT_LANGUAGE="en"), cards[5].number, **attacker).status_code == 429
+        assert login(Client(HTTP_ACCEPT_LANGUAGE="en"), cards[5].number, REMOTE_ADDR="198.51.100.1").status_code == 302
 
     def test_success_clears_the_account_counter(self, client, card_factory, settings):
         settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "per_account": 3}
@@ -139,7 +139,7 @@ class TestStaffSessionCap:
         librarian = librarian_factory()
         devices = []
         for i in range(6):
-            device = Client(HTTP_USER_AGENT=f"device-{i}")
+            device = Client(HTTP_ACCEPT_LANGUAGE="en", HTTP_USER_AGENT=f"device-{i}")
             assert login(device, librarian.username).status_code == 302
             devices.append(device)
         assert TrackedSession.objects.filter(user=librarian).count() == 5
@@ -152,10 +152,10 @@ class TestStaffSessionCap:
 
     def test_logged_out_sessions_do_not_count(self, librarian_factory):
         librarian = librarian_factory()
-        first = Client()
+        first = Client(HTTP_ACCEPT_LANGUAGE="en")
         login(first, librarian.username)
         first.post("/logout/")
-        devices = [Client() for _ in range(5)]
+        devices = [Client(HTTP_ACCEPT_LANGUAGE="en") for _ in range(5)]
         for device in devices:
             login(device, librarian.username)
         assert all(device.get("/staff/").status_code == 200 for device in devices)
@@ -163,7 +163,7 @@ class TestStaffSessionCap:
 
     def test_readers_are_not_capped(self, card_factory):
         card = card_factory()
-        devices = [Client() for _ in range(7)]
+        devices = [Client(HTTP_ACCEPT_LANGUAGE="en") for _ in range(7)]
         for device in devices:
             login(device, card.number)
         assert all(device.get("/my/").status_code == 200 for device in devices)

@@ -21,7 +21,7 @@ def test_generated_passwords_are_strong_and_unambiguous():
 @pytest.mark.django_db
 def test_change_password_keeps_this_device_and_ends_others(card_factory):
     card = card_factory()
-    here, other = Client(), Client()
+    here, other = Client(HTTP_ACCEPT_LANGUAGE="en"), Client(HTTP_ACCEPT_LANGUAGE="en")
     for device in (here, other):
         device.post("/login/", {"identifier": card.number, "password": TEST_PASSWORD})
     response = here.post(

@@ -58,7 +58,7 @@ def two_worlds(network_factory, library_factory, librarian_factory, operator_fac
 
 
 def signed_in(user):
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert client.post("/login/", {"identifier": user.username, "password": TEST_PASSWORD}).status_code == 302
     return client
 

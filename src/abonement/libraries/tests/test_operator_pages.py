@@ -18,7 +18,7 @@ def network(network_factory):
 @pytest.fixture
 def operator_client(operator_factory, network):
     operator = operator_factory(network=network)
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert client.post("/login/", {"identifier": operator.username, "password": TEST_PASSWORD}).status_code == 302
     client.operator = operator
     return client
@@ -129,7 +129,7 @@ class TestLibrarians:
         notice = Notice.objects.get(kind="staff_credentials")
         assert notice.to == "mara@example.lv" and notice.library == library and notice.language == "lv"
         password = re.search(r"Parole: (\S+)", notice.body).group(1)
-        fresh = Client()
+        fresh = Client(HTTP_ACCEPT_LANGUAGE="en")
         assert fresh.post("/login/", {"identifier": "mara.ozola", "password": password}).url == "/"
         assert fresh.get("/staff/").status_code == 200
 
@@ -162,7 +162,7 @@ class TestLibrarians:
     ):
         library = library_factory(network=network)
         librarian = librarian_factory(library=library)
-        device = Client()
+        device = Client(HTTP_ACCEPT_LANGUAGE="en")
         device.post("/login/", {"identifier": librarian.username, "password": TEST_PASSWORD})
         url = f"/operator/libraries/{library.pk}/librarians/{librarian.pk}/reset-password/"
         assert operator_client.get(url).status_code == 405
