@@ -6,7 +6,7 @@ class LoginForm(forms.Form):
     identifier = forms.CharField(
         label=_("Card number, e-mail, phone or login"),
         max_length=254,
-        widget=forms.TextInput(attrs={"autocomplete": "username", "autofocus": True}),
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
         error_messages={"required": _("Enter your card number, e-mail, phone or login.")},
     )
     password = forms.CharField(

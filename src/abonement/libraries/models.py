@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -64,8 +65,12 @@ class Library(models.Model):
         _("default lending mode"), max_length=20, choices=LendingMode.choices, default=LendingMode.BY_REQUEST
     )
     self_service_enabled = models.BooleanField(_("self-service allowed"), default=True)
-    max_on_hand = models.PositiveIntegerField(_("books on hand at most"), default=3)
-    loan_days = models.PositiveIntegerField(_("loan period, days"), default=14)
+    max_on_hand = models.PositiveIntegerField(
+        _("books on hand at most"), default=3, validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
+    loan_days = models.PositiveIntegerField(
+        _("loan period, days"), default=14, validators=[MinValueValidator(1), MaxValueValidator(3660)]
+    )
     credits = models.IntegerField(_("credit balance"), default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -62,7 +62,8 @@ class TestLibraries:
         [
             ("name", "", "Enter the library&#x27;s name."),
             ("contact_email", "not-an-email", "Enter a valid e-mail address, like library@example.org."),
-            ("loan_days", "-3", "loan_days"),
+            ("loan_days", "0", "Ensure this value is greater than or equal to 1."),
+            ("max_on_hand", "abc", "Enter a whole number."),
         ],
     )
     def test_bad_input_is_named_and_nothing_saved(self, operator_client, network, field, value, message):
