@@ -159,6 +159,7 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "Europe/Riga")
 
 # --- Static ---------------------------------------------------------------------------------
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", DATA_DIR / "static"))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STORAGES = {

@@ -33,6 +33,8 @@ class LibraryForm(forms.ModelForm):
         self.fields["network"].label = _("Network")
         self.fields["network"].empty_label = None
         self.fields["parent"].queryset = Library.objects.filter(network__in=networks, parent__isnull=True)
+        self.fields["parent"].empty_label = _("— none: this is a central library —")
+        self.fields["timezone"].initial = self.instance.timezone
         if self.instance.pk:
             self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(pk=self.instance.pk)
             self.fields["network"].disabled = True
