@@ -81,7 +81,7 @@ def deliver(*, notice_id: int, now: datetime | None = None) -> Notice:
     from abonement.notifications.tasks import deliver_notice
 
     with transaction.atomic():
-        notice = Notice.objects.select_for_update().select_related("library").get(pk=notice_id)
+        notice = Notice.objects.select_for_update(of=("self",)).select_related("library").get(pk=notice_id)
         if notice.status in {Notice.Status.SENT, Notice.Status.FAILED}:
             return notice
         now = now or clock.now()
