@@ -11,7 +11,10 @@ os.environ.setdefault("EMAIL_URL", "locmem://")
 
 from abonement.settings import *  # noqa: E402,F403
 
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.MD5PasswordHasher",
+    "abonement.accounts.hashers.GeneratedPasswordHasher",
+]
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

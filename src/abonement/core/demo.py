@@ -3,6 +3,8 @@
 Idempotent: running it again changes nothing that exists. Demo passwords are public — never in production.
 """
 
+from datetime import date
+
 from django.db import transaction
 
 from abonement.accounts.models import User
@@ -80,7 +82,10 @@ def load_demo() -> dict:
     StaffMembership.objects.get_or_create(user=librarian2, library=public)
     StaffMembership.objects.get_or_create(user=librarian2, library=branch)
     reader = _user("1000001", first_name="Петя", last_name="Сидоров", email="reader@example.org")
-    Card.objects.get_or_create(number="1000001", defaults={"library": school, "user": reader})
+    Card.objects.get_or_create(
+        number="1000001",
+        defaults={"library": school, "user": reader, "full_name": "Сидоров Пётр", "birth_date": date(2012, 4, 1)},
+    )
     return {
         "network": network,
         "libraries": [school, public, branch],

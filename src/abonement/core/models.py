@@ -23,6 +23,13 @@ class Event(models.Model):
         LIBRARIAN_CREATED = "librarian_created", _("Librarian created")
         LIBRARIAN_PASSWORD_RESET = "librarian_password_reset", _("Librarian password reset")
         OPERATOR_CREATED = "operator_created", _("Operator created")
+        READER_REGISTERED = "reader_registered", _("Reader registered")
+        READER_CHANGED = "reader_changed", _("Reader card changed")
+        READER_BLOCKED = "reader_blocked", _("Reader blocked")
+        READER_UNBLOCKED = "reader_unblocked", _("Reader unblocked")
+        READER_PASSWORD_RESET = "reader_password_reset", _("Reader password reset")
+        ACCOUNTS_MERGED = "accounts_merged", _("Accounts merged")
+        BACKUP_LOGIN_ADDED = "backup_login_added", _("Backup login added")
 
     kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
     at = models.DateTimeField(db_index=True)

@@ -41,8 +41,10 @@ def queue(
     language: str = "ru",
     library=None,
     user=None,
+    attachment: tuple[str, bytes, str] | None = None,
     now: datetime | None = None,
 ) -> Notice:
+    """Record a notice and its delivery task in the caller's transaction. `attachment` = (name, bytes, mime type)."""
     from abonement.notifications.tasks import deliver_notice
 
     if not transaction.get_connection().in_atomic_block:
@@ -59,6 +61,11 @@ def queue(
         library=library,
         user=user,
         created_at=now or clock.now(),
+        **(
+            {"attachment_name": attachment[0], "attachment": attachment[1], "attachment_type": attachment[2]}
+            if attachment
+            else {}
+        ),
     )
     deliver_notice.enqueue(notice.pk)
     return notice
@@ -73,7 +80,10 @@ def _send(notice: Notice) -> None:
         sms.gateway().send(to=notice.to, text=notice.body)
         return
     reply_to = [notice.library.contact_email] if notice.library and notice.library.contact_email else None
-    EmailMessage(subject=notice.subject, body=notice.body, to=[notice.to], reply_to=reply_to).send()
+    message = EmailMessage(subject=notice.subject, body=notice.body, to=[notice.to], reply_to=reply_to)
+    if notice.attachment_name:
+        message.attach(notice.attachment_name, bytes(notice.attachment), notice.attachment_type)
+    message.send()
 
 
 def deliver(*, notice_id: int, now: datetime | None = None) -> Notice:

@@ -1,5 +1,7 @@
 """factory_boy factories for tests (and nothing else: production data goes through services)."""
 
+import datetime
+
 import factory
 
 from abonement.accounts.models import User
@@ -64,4 +66,6 @@ class CardFactory(factory.django.DjangoModelFactory):
 
     number = factory.Sequence(lambda n: f"{2000000 + n}")
     library = factory.SubFactory(LibraryFactory)
+    full_name = factory.Sequence(lambda n: f"Reader {n}")
+    birth_date = datetime.date(2010, 5, 17)
     user = factory.SubFactory(UserFactory, username=factory.SelfAttribute("..number"))
