@@ -68,7 +68,11 @@ class Card(models.Model):
     def is_blank(self) -> bool:
         return not self.full_name
 
-    def age(self, today) -> int | None:
+    @property
+    def age(self) -> int | None:
+        return self.age_on(timezone.localdate())
+
+    def age_on(self, today) -> int | None:
         if self.birth_date is None:
             return None
         born = self.birth_date

@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from abonement.notifications import services as notices
+from abonement.readers.models import Group
 from abonement.testing.factories import TEST_PASSWORD
 
 AREAS = ("staff", "operator")
@@ -32,7 +33,7 @@ def area_patterns():
 
 
 @pytest.fixture
-def two_worlds(network_factory, library_factory, librarian_factory, operator_factory, user_factory):
+def two_worlds(network_factory, library_factory, librarian_factory, operator_factory, user_factory, card_factory):
     """Library A (ours) and library B of another network, each with staff and data."""
     net_a, net_b = network_factory(), network_factory()
     lib_a, lib_b = library_factory(network=net_a), library_factory(network=net_b)
@@ -41,6 +42,9 @@ def two_worlds(network_factory, library_factory, librarian_factory, operator_fac
     operator_factory(network=net_b)
     librarian_b = librarian_factory(library=lib_b)
     reader_b = user_factory()
+    card_b = card_factory(library=lib_b, full_name="Foreign Reader B")
+    group_b = Group.objects.create(library=lib_b, name="Foreign group B")
+    card_b.groups.add(group_b)
     with transaction.atomic():
         notice_b = notices.queue(
             kind="password_reset",
@@ -52,7 +56,10 @@ def two_worlds(network_factory, library_factory, librarian_factory, operator_fac
     return {
         "librarian_a": librarian_a,
         "operator_a": operator_a,
-        "foreign": {"library_id": lib_b.pk, "librarian_id": librarian_b.pk, "notice_id": notice_b.pk},
+        "foreign": {
+            "library_id": lib_b.pk, "librarian_id": librarian_b.pk, "notice_id": notice_b.pk,
+            "card_id": card_b.pk, "group_id": group_b.pk,
+        },
         "lib_b": lib_b,
     }
 
@@ -65,7 +72,7 @@ def signed_in(user):
 
 def test_every_area_url_is_known():
     params = {p for _, ps in area_patterns() for p in ps}
-    assert params <= {"library_id", "librarian_id", "notice_id"}, (
+    assert params <= {"library_id", "librarian_id", "notice_id", "card_id", "group_id", "fmt"}, (
         f"new URL parameters {params}: add a foreign object for each to two_worlds"
     )
     assert len(area_patterns()) >= 8
@@ -79,6 +86,8 @@ def test_foreign_objects_are_404_on_every_url(two_worlds, who):
     for name, params in area_patterns():
         if not params:
             continue
+        if params == ["fmt"]:
+            continue  # a file format, not an object: the list it exports is checked in test_lists_never_show_foreign_rows
         url = reverse(name, kwargs={p: two_worlds["foreign"][p] for p in params})
         area = name.split(":")[0]
         allowed_here = (who == "librarian_a" and area == "staff") or (who == "operator_a" and area == "operator")
@@ -110,3 +119,6 @@ def test_lists_never_show_foreign_rows(two_worlds):
     staff = signed_in(two_worlds["librarian_a"])
     assert "b@example.org" not in staff.get("/staff/notices/").content.decode()
     assert lib_b.name not in staff.get("/staff/").content.decode()
+    for url in ("/staff/readers/", "/staff/readers/?q=Foreign", "/staff/groups/", "/staff/readers/export/csv/"):
+        body = b"".join(staff.get(url).streaming_content) if url.endswith("csv/") else staff.get(url).content
+        assert b"Foreign Reader B" not in body and b"Foreign group B" not in body, url

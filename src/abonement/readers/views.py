@@ -1,0 +1,358 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from abonement.core import clock, tenancy
+from abonement.core.errors import DomainError
+from abonement.core.spreadsheets import csv_response, xlsx_response
+from abonement.readers import services
+from abonement.readers.forms import (
+    BackupLoginForm,
+    BlankCardsForm,
+    CardEditForm,
+    ConfirmCodeForm,
+    GroupForm,
+    LendingForm,
+    MergeForm,
+    ReaderForm,
+    SearchForm,
+)
+from abonement.readers.models import Card, ContactConfirmation, Group
+
+SLIP_SESSION_KEY = "reader_slip"
+STATUS_FILTERS = {"active": Card.Status.ACTIVE, "blocked": Card.Status.BLOCKED}
+
+
+def _cards(request):
+    """Cards of the librarian's current library; everything else is a 404."""
+    return Card.objects.filter(library=tenancy.current_library(request))
+
+
+def _card(request, card_id: int) -> Card:
+    return tenancy.get_scoped(_cards(request).select_related("user", "library"), pk=card_id)
+
+
+def _group(request, group_id: int) -> Group:
+    return tenancy.get_scoped(Group.objects.filter(library=tenancy.current_library(request)), pk=group_id)
+
+
+def _filtered_cards(request):
+    cards = _cards(request).select_related("user").prefetch_related(Prefetch("groups", Group.objects.order_by("name")))
+    form = SearchForm(request.GET or None)
+    query = form.cleaned_data["q"].strip() if form.is_valid() else ""
+    if query:
+        cards = cards.filter(
+            Q(full_name__icontains=query) | Q(number__startswith=query) | Q(groups__name__icontains=query)
+        ).distinct()
+    status = request.GET.get("status")
+    if status in STATUS_FILTERS:
+        cards = cards.filter(status=STATUS_FILTERS[status])
+    return cards.order_by("full_name", "number"), form, status
+
+
+def _remember_slip(request, card: Card, password: str) -> None:
+    request.session[SLIP_SESSION_KEY] = {"card_id": card.pk, "password": password}
+
+
+# ---- list and export -----------------------------------------------------------------------------
+
+
+@tenancy.librarian_required
+def reader_list(request):
+    cards, form, status = _filtered_cards(request)
+    page = Paginator(cards, 50).get_page(request.GET.get("page"))
+    return render(request, "readers/reader_list.html", {
+        "page": page, "form": form, "status": status, "today": clock.now().date(),
+        "query_string": request.GET.urlencode(),
+    })
+
+
+EXPORT_HEADER = ["Card number", "Full name", "Birth date", "Age", "E-mail", "Phone", "Groups", "Lending mode",
+                 "Books on hand at most", "Status", "Registered by", "Created"]
+
+
+@tenancy.librarian_required
+def reader_export(request, fmt: str):
+    if fmt not in {"csv", "xlsx"}:
+        raise Http404
+    cards, _form, _status = _filtered_cards(request)
+    today = clock.now().date()
+
+    def rows():
+        for card in cards.iterator(chunk_size=2000):
+            yield [
+                card.number, card.full_name, card.birth_date, card.age_on(today), card.user.email or "",
+                card.user.phone or "", ", ".join(g.name for g in card.groups.all()), card.get_lending_mode_display(),
+                card.max_on_hand, card.get_status_display(), card.get_source_display(),
+                card.created_at.astimezone().date(),
+            ]
+
+    header = [_(h) for h in EXPORT_HEADER]
+    filename = f"readers-{today:%Y-%m-%d}.{fmt}"
+    if fmt == "csv":
+        return csv_response(filename, header, rows())
+    return xlsx_response(filename, header, rows(), title=_("Readers"))
+
+
+# ---- one reader ----------------------------------------------------------------------------------
+
+
+@tenancy.librarian_required
+def reader_create(request):
+    library = tenancy.current_library(request)
+    form = ReaderForm(request.POST or None, library=library, initial={"language": translation.get_language()})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            reader = services.NewReader(
+                full_name=data["full_name"], birth_date=data["birth_date"], email=data["email"], phone=data["phone"],
+                group_names=tuple(g.name for g in data.get("groups", [])),
+            )
+            try:
+                issued = services.create_reader(librarian=request.user, library=library, reader=reader,
+                                                language=data["language"])
+            except services.EmailTaken as error:
+                form.add_error("email", str(error))
+                status = error.status
+            except services.PhoneTaken as error:
+                form.add_error("phone", str(error))
+                status = error.status
+            except DomainError as error:
+                form.add_error(None, str(error))
+                status = error.status
+            else:
+                _remember_slip(request, issued.card, issued.password)
+                return redirect("staff:reader_slip", card_id=issued.card.pk)
+    return render(request, "readers/reader_form.html", {"form": form, "creating": True}, status=status)
+
+
+@tenancy.librarian_required
+def reader_detail(request, card_id: int):
+    card = _card(request, card_id)
+    return render(request, "readers/reader_detail.html", {
+        "card": card, "lending_form": LendingForm(instance=card), "today": clock.now().date(),
+        "groups": card.groups.order_by("name"), "tab": request.GET.get("tab", "on_hand"),
+    })
+
+
+@tenancy.librarian_required
+def reader_edit(request, card_id: int):
+    card = _card(request, card_id)
+    form = CardEditForm(request.POST or None, card=card)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.update_card(
+                    librarian=request.user, card=card, full_name=data["full_name"], birth_date=data["birth_date"],
+                    email=data["email"], phone=data["phone"],
+                    group_ids=[g.pk for g in data["groups"]] if "groups" in data else None,
+                )
+            except services.EmailTaken as error:
+                form.add_error("email", str(error))
+                status = error.status
+            except services.PhoneTaken as error:
+                form.add_error("phone", str(error))
+                status = error.status
+            else:
+                messages.success(request, _("Changes saved."))
+                return redirect("staff:reader", card_id=card.pk)
+    return render(request, "readers/reader_form.html", {"form": form, "card": card}, status=status)
+
+
+@tenancy.librarian_required
+@require_POST
+def reader_lending(request, card_id: int):
+    card = _card(request, card_id)
+    form = LendingForm(request.POST, instance=Card(library=card.library, user=card.user))
+    if not form.is_valid():
+        return render(request, "readers/reader_detail.html", {
+            "card": card, "lending_form": form, "today": clock.now().date(), "groups": card.groups.order_by("name"),
+            "tab": "on_hand",
+        }, status=400)
+    services.update_lending(librarian=request.user, card=card, lending_mode=form.cleaned_data["lending_mode"],
+                            max_on_hand=form.cleaned_data["max_on_hand"])
+    messages.success(request, _("Lending settings saved."))
+    return redirect("staff:reader", card_id=card.pk)
+
+
+@tenancy.librarian_required
+@require_POST
+def reader_block(request, card_id: int):
+    services.block_card(librarian=request.user, card=_card(request, card_id))
+    messages.success(request, _("The card is blocked: the reader was signed out and cannot take or request books."))
+    return redirect("staff:reader", card_id=card_id)
+
+
+@tenancy.librarian_required
+@require_POST
+def reader_unblock(request, card_id: int):
+    services.unblock_card(librarian=request.user, card=_card(request, card_id))
+    messages.success(request, _("The card is active again."))
+    return redirect("staff:reader", card_id=card_id)
+
+
+@tenancy.librarian_required
+@require_POST
+def reader_password(request, card_id: int):
+    card = _card(request, card_id)
+    password = services.reset_reader_password(librarian=request.user, card=card)
+    _remember_slip(request, card, password)
+    return redirect("staff:reader_slip", card_id=card.pk)
+
+
+@tenancy.librarian_required
+def reader_slip(request, card_id: int):
+    """The credentials slip: the password is shown while this librarian's session keeps it, never stored."""
+    card = _card(request, card_id)
+    slip = request.session.get(SLIP_SESSION_KEY) or {}
+    password = slip.get("password") if slip.get("card_id") == card.pk else None
+    return render(request, "readers/reader_slip.html", {"card": card, "password": password})
+
+
+# ---- groups --------------------------------------------------------------------------------------
+
+
+@tenancy.librarian_required
+def group_list(request):
+    library = tenancy.current_library(request)
+    form = GroupForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                group = services.create_group(library=library, name=form.cleaned_data["name"])
+            except DomainError as error:
+                form.add_error("name", str(error))
+                status = error.status
+            else:
+                messages.success(request, _("Group “%(name)s” created.") % {"name": group.name})
+                return redirect("staff:group", group_id=group.pk)
+    groups = Group.objects.filter(library=library).annotate(size=Count("cards")).order_by("name")
+    return render(request, "readers/group_list.html", {"groups": groups, "form": form}, status=status)
+
+
+@tenancy.librarian_required
+def group_detail(request, group_id: int):
+    group = _group(request, group_id)
+    form = GroupForm(request.POST or None, instance=Group(library=group.library, name=group.name))
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.rename_group(group=group, name=form.cleaned_data["name"])
+            except DomainError as error:
+                form.add_error("name", str(error))
+                status = error.status
+            else:
+                messages.success(request, _("Group renamed."))
+                return redirect("staff:group", group_id=group.pk)
+    search = SearchForm(request.GET or None)
+    query = search.cleaned_data["q"].strip() if search.is_valid() else ""
+    found = []
+    if query:
+        found = (_cards(request).exclude(groups=group)
+                 .filter(Q(full_name__icontains=query) | Q(number__startswith=query)).order_by("full_name")[:30])
+    members = group.cards.order_by("full_name", "number")
+    return render(request, "readers/group_detail.html", {
+        "group": group, "form": form, "members": members, "search": search, "found": found, "query": query,
+    }, status=status)
+
+
+@tenancy.librarian_required
+@require_POST
+def group_members(request, group_id: int):
+    group = _group(request, group_id)
+    ids = [int(i) for i in request.POST.getlist("card") if i.isdigit()]
+    cards = list(_cards(request).filter(pk__in=ids))
+    if request.POST.get("action") == "remove":
+        services.remove_from_group(group=group, cards=cards)
+        messages.success(request, _("Removed from the group: %(count)d.") % {"count": len(cards)})
+    else:
+        services.add_to_group(group=group, cards=cards)
+        messages.success(request, _("Added to the group: %(count)d.") % {"count": len(cards)})
+    return redirect("staff:group", group_id=group.pk)
+
+
+# ---- operator: blank cards -----------------------------------------------------------------------
+
+
+@tenancy.operator_required
+def blank_cards(request, library_id: int):
+    library = tenancy.get_scoped(tenancy.operator_libraries(request.user), pk=library_id)
+    form = BlankCardsForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            issued = services.issue_blank_cards(operator=request.user, library=library,
+                                                count=form.cleaned_data["count"])
+            header = [_("Card number"), _("Password"), _("Library")]
+            rows = [[i.card.number, i.password, library.name] for i in issued]
+            return xlsx_response(f"blank-cards-{library.pk}-{clock.now():%Y%m%d-%H%M}.xlsx", header, rows,
+                                 title=_("Blank cards"))
+        return render(request, "readers/blank_cards.html", {"form": form, "library": library}, status=400)
+    return render(request, "readers/blank_cards.html", {"form": form, "library": library})
+
+
+# ---- reader: merge and backup login --------------------------------------------------------------
+
+
+@login_required
+def merge(request):
+    form = MergeForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                moved = services.merge_accounts(user=request.user, identifier=form.cleaned_data["identifier"],
+                                                password=form.cleaned_data["password"])
+            except DomainError as error:
+                form.add_error(None, str(error))
+                status = error.status
+            else:
+                messages.success(request, _("Merged: %(count)d card(s) now open with this login.") % {"count": moved})
+                return redirect("circulation:my_books")
+    return render(request, "readers/merge.html", {"form": form}, status=status)
+
+
+@login_required
+def backup_login(request):
+    user = request.user
+    pending = ContactConfirmation.objects.filter(user=user).first()
+    form = BackupLoginForm(request.POST if request.POST.get("action") == "send" else None)
+    confirm = ConfirmCodeForm(request.POST if request.POST.get("action") == "confirm" else None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        try:
+            if request.POST.get("action") == "send" and form.is_valid():
+                services.start_contact_confirmation(user=user, kind=form.cleaned_data["kind"], value=form.value)
+                messages.success(request, _("We sent a code to %(value)s.") % {"value": form.value})
+                return redirect("readers:backup_login")
+            if request.POST.get("action") == "confirm" and confirm.is_valid():
+                done = services.confirm_contact(user=user, code=confirm.cleaned_data["code"])
+                messages.success(request, _("%(value)s is now a login of yours.") % {"value": done.value})
+                return redirect("circulation:my_books")
+        except services.EmailTaken as error:
+            form.add_error("email", str(error))
+            status = error.status
+        except services.PhoneTaken as error:
+            form.add_error("phone", str(error))
+            status = error.status
+        except DomainError as error:
+            confirm.add_error("code", str(error))
+            status = error.status
+    return render(request, "readers/backup_login.html", {"form": form, "confirm": confirm, "pending": pending},
+                  status=status)
