@@ -55,7 +55,11 @@ def sign_in(request, *, identifier: str, password: str, now: datetime | None = N
     with transaction.atomic():
         # Lock the account so two logins at the same instant cannot both keep a 6th session.
         User.objects.select_for_update().get(pk=user.pk)
+        previous_key = request.session.session_key
         login(request, user)
+        request.session.save()  # login() may have flushed the session: make sure the new key exists
+        if previous_key:
+            TrackedSession.objects.filter(session_key=previous_key).delete()
         TrackedSession.objects.create(
             user=user,
             session_key=request.session.session_key,

@@ -369,21 +369,23 @@ def start_contact_confirmation(*, user: User, kind: str, value: str, now: dateti
                   context={"code": code, "user": user}, now=now)
 
 
-@transaction.atomic
 def confirm_contact(*, user: User, code: str, now: datetime | None = None) -> ContactConfirmation:
+    """Make the pending e-mail or phone a login. A wrong code uses up one of CODE_ATTEMPTS tries."""
     now = now or clock.now()
-    pending = ContactConfirmation.objects.select_for_update().filter(user=user).first()
-    if pending is None or pending.expires_at < now or pending.attempts >= CODE_ATTEMPTS:
-        raise WrongCode()
-    if not secrets.compare_digest(pending.code_hash, _code_hash(code.strip())):
-        pending.attempts += 1
-        pending.save(update_fields=["attempts"])
-        raise WrongCode()
-    user = User.objects.select_for_update().get(pk=user.pk)
-    check_contacts_free(email=pending.value if pending.kind == "email" else None,
-                        phone=pending.value if pending.kind == "phone" else None, exclude_user=user)
-    setattr(user, pending.kind, pending.value)
-    user.save(update_fields=[pending.kind])
-    pending.delete()
-    events.record(Event.Kind.BACKUP_LOGIN_ADDED, actor=user, subject_user=user, now=now, kind=pending.kind)
-    return pending
+    with transaction.atomic():
+        pending = ContactConfirmation.objects.select_for_update().filter(user=user).first()
+        usable = pending is not None and pending.expires_at >= now and pending.attempts < CODE_ATTEMPTS
+        if usable and secrets.compare_digest(pending.code_hash, _code_hash(code.strip())):
+            user = User.objects.select_for_update().get(pk=user.pk)
+            check_contacts_free(email=pending.value if pending.kind == "email" else None,
+                                phone=pending.value if pending.kind == "phone" else None, exclude_user=user)
+            setattr(user, pending.kind, pending.value)
+            user.save(update_fields=[pending.kind])
+            pending.delete()
+            events.record(Event.Kind.BACKUP_LOGIN_ADDED, actor=user, subject_user=user, now=now, contact=pending.kind)
+            return pending
+        if usable:
+            # committed even though the call fails: the count of wrong tries must survive
+            pending.attempts += 1
+            pending.save(update_fields=["attempts"])
+    raise WrongCode()
