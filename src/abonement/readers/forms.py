@@ -18,9 +18,13 @@ def validate_birth_date(value: date | None) -> date | None:
         return value
     today = clock.now().date()
     if value > today:
-        raise ValidationError(_("The birth date %(date)s is in the future."), params={"date": value.strftime("%d.%m.%Y")})
+        raise ValidationError(
+            _("The birth date %(date)s is in the future."), params={"date": value.strftime("%d.%m.%Y")}
+        )
     if value.year < today.year - OLDEST_AGE_YEARS:
-        raise ValidationError(_("The birth date %(date)s is too long ago."), params={"date": value.strftime("%d.%m.%Y")})
+        raise ValidationError(
+            _("The birth date %(date)s is too long ago."), params={"date": value.strftime("%d.%m.%Y")}
+        )
     return value
 
 
@@ -43,8 +47,9 @@ def clean_phone_value(raw: str) -> str | None:
 class BirthDateField(forms.DateField):
     def __init__(self, **kwargs):
         kwargs.setdefault("input_formats", DATE_FORMATS)
-        kwargs.setdefault("widget", forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "DD.MM.YYYY",
-                                                                              "inputmode": "numeric"}))
+        kwargs.setdefault(
+            "widget", forms.DateInput(format="%d.%m.%Y", attrs={"placeholder": "DD.MM.YYYY", "inputmode": "numeric"})
+        )
         kwargs.setdefault("error_messages", {"invalid": _("Enter the date as DD.MM.YYYY, like 01.09.2012.")})
         kwargs.setdefault("validators", [validate_birth_date])
         super().__init__(**kwargs)
@@ -59,16 +64,30 @@ class ContactFieldsMixin:
 
 
 class ReaderForm(ContactFieldsMixin, forms.Form):
-    full_name = forms.CharField(label=_("Full name"), max_length=200,
-                                error_messages={"required": _("Enter the reader's full name.")})
-    birth_date = BirthDateField(label=_("Birth date"), error_messages={
-        "required": _("Enter the birth date."), "invalid": _("Enter the date as DD.MM.YYYY, like 01.09.2012.")})
-    email = forms.EmailField(label=_("E-mail"), required=False,
-                             error_messages={"invalid": _("Enter a valid e-mail address, like name@example.org.")})
-    phone = forms.CharField(label=_("Mobile phone"), required=False, max_length=30,
-                            help_text=_("With the country code, like 79261234567 or 37120000000."))
-    groups = forms.ModelMultipleChoiceField(label=_("Groups"), queryset=Group.objects.none(), required=False,
-                                            widget=forms.CheckboxSelectMultiple)
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=200, error_messages={"required": _("Enter the reader's full name.")}
+    )
+    birth_date = BirthDateField(
+        label=_("Birth date"),
+        error_messages={
+            "required": _("Enter the birth date."),
+            "invalid": _("Enter the date as DD.MM.YYYY, like 01.09.2012."),
+        },
+    )
+    email = forms.EmailField(
+        label=_("E-mail"),
+        required=False,
+        error_messages={"invalid": _("Enter a valid e-mail address, like name@example.org.")},
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        required=False,
+        max_length=30,
+        help_text=_("With the country code, like 79261234567 or 37120000000."),
+    )
+    groups = forms.ModelMultipleChoiceField(
+        label=_("Groups"), queryset=Group.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
+    )
     language = forms.ChoiceField(label=_("Language of messages"), choices=settings.LANGUAGES)
 
     def __init__(self, *args, library, require_contact=True, **kwargs):
@@ -90,8 +109,12 @@ class CardEditForm(ReaderForm):
 
     def __init__(self, *args, card: Card, **kwargs):
         initial = {
-            "full_name": card.full_name, "birth_date": card.birth_date, "email": card.user.email,
-            "phone": card.user.phone, "groups": list(card.groups.all()), "language": card.user.language,
+            "full_name": card.full_name,
+            "birth_date": card.birth_date,
+            "email": card.user.email,
+            "phone": card.user.phone,
+            "groups": list(card.groups.all()),
+            "language": card.user.language,
         }
         super().__init__(*args, library=card.library, require_contact=False, initial=initial, **kwargs)
         del self.fields["language"]
@@ -125,12 +148,23 @@ class MergeForm(forms.Form):
 
 
 class BackupLoginForm(ContactFieldsMixin, forms.Form):
-    kind = forms.ChoiceField(label=_("Backup login"), choices=ContactConfirmation.Kind.choices,
-                             widget=forms.RadioSelect, initial=ContactConfirmation.Kind.EMAIL)
-    email = forms.EmailField(label=_("E-mail"), required=False,
-                             error_messages={"invalid": _("Enter a valid e-mail address, like name@example.org.")})
-    phone = forms.CharField(label=_("Mobile phone"), required=False, max_length=30,
-                            help_text=_("With the country code, like 79261234567 or 37120000000."))
+    kind = forms.ChoiceField(
+        label=_("Backup login"),
+        choices=ContactConfirmation.Kind.choices,
+        widget=forms.RadioSelect,
+        initial=ContactConfirmation.Kind.EMAIL,
+    )
+    email = forms.EmailField(
+        label=_("E-mail"),
+        required=False,
+        error_messages={"invalid": _("Enter a valid e-mail address, like name@example.org.")},
+    )
+    phone = forms.CharField(
+        label=_("Mobile phone"),
+        required=False,
+        max_length=30,
+        help_text=_("With the country code, like 79261234567 or 37120000000."),
+    )
 
     def clean(self):
         data = super().clean()
@@ -146,5 +180,6 @@ class BackupLoginForm(ContactFieldsMixin, forms.Form):
 
 
 class ConfirmCodeForm(forms.Form):
-    code = forms.RegexField(label=_("Code"), regex=r"^\s*\d{6}\s*$", max_length=12,
-                            error_messages={"invalid": _("The code is 6 digits.")})
+    code = forms.RegexField(
+        label=_("Code"), regex=r"^\s*\d{6}\s*$", max_length=12, error_messages={"invalid": _("The code is 6 digits.")}
+    )

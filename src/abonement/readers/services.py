@@ -130,23 +130,44 @@ def _groups_by_name(library: Library, names: set[str]) -> dict[str, Group]:
 def _queue_credentials(*, card: Card, user: User, password: str, library: Library, now: datetime) -> None:
     context = {"card": card, "login": card.number, "password": password, "user": user}
     if user.email:
-        notices.queue(kind="reader_credentials", to=user.email, user=user, library=library,
-                      language=user.language, context=context, now=now)
+        notices.queue(
+            kind="reader_credentials",
+            to=user.email,
+            user=user,
+            library=library,
+            language=user.language,
+            context=context,
+            now=now,
+        )
     elif user.phone:
-        notices.queue(kind="reader_credentials_sms", to=user.phone, channel=Notice.Channel.SMS, user=user,
-                      library=library, language=user.language, context=context, now=now)
+        notices.queue(
+            kind="reader_credentials_sms",
+            to=user.phone,
+            channel=Notice.Channel.SMS,
+            user=user,
+            library=library,
+            language=user.language,
+            context=context,
+            now=now,
+        )
 
 
 def create_readers(
-    *, librarian: User | None, library: Library, readers: list[NewReader], source: str = Card.Source.LIBRARIAN,
-    language: str = "ru", now: datetime | None = None,
+    *,
+    librarian: User | None,
+    library: Library,
+    readers: list[NewReader],
+    source: str = Card.Source.LIBRARIAN,
+    language: str = "ru",
+    now: datetime | None = None,
 ) -> list[Issued]:
     """Register readers all-or-nothing: cards, people, groups, one notice each with their credentials."""
     now = now or clock.now()
     try:
         with transaction.atomic():
-            return _create_readers(librarian=librarian, library=library, readers=readers, source=source,
-                                   language=language, now=now)
+            return _create_readers(
+                librarian=librarian, library=library, readers=readers, source=source, language=language, now=now
+            )
     except IntegrityError as exc:
         # Another transaction took one of the e-mails or phones between validation and insert.
         raise RegisteredMeanwhile() from exc
@@ -156,38 +177,67 @@ def _create_readers(*, librarian, library, readers, source, language, now) -> li
     Library.objects.select_for_update().get(pk=library.pk)
     numbers = allocate_card_numbers(len(readers))
     passwords = [generate_password() for _ in readers]
-    users = User.objects.bulk_create([
-        User(username=number, email=r.email or None, phone=r.phone or None, language=language,
-             password=hash_generated_password(password), date_joined=now)
-        for r, number, password in zip(readers, numbers, passwords, strict=True)
-    ])
+    users = User.objects.bulk_create(
+        [
+            User(
+                username=number,
+                email=r.email or None,
+                phone=r.phone or None,
+                language=language,
+                password=hash_generated_password(password),
+                date_joined=now,
+            )
+            for r, number, password in zip(readers, numbers, passwords, strict=True)
+        ]
+    )
     if not all(u.pk for u in users):  # SQLite before 3.35 cannot return ids from bulk inserts
         users = list(User.objects.filter(username__in=numbers).order_by("username"))
         users.sort(key=lambda u: numbers.index(u.username))
-    cards = Card.objects.bulk_create([
-        Card(number=number, library=library, user=user, full_name=r.full_name, birth_date=r.birth_date,
-             source=source, created_at=now)
-        for r, number, user in zip(readers, numbers, users, strict=True)
-    ])
+    cards = Card.objects.bulk_create(
+        [
+            Card(
+                number=number,
+                library=library,
+                user=user,
+                full_name=r.full_name,
+                birth_date=r.birth_date,
+                source=source,
+                created_at=now,
+            )
+            for r, number, user in zip(readers, numbers, users, strict=True)
+        ]
+    )
     groups = _groups_by_name(library, {name for r in readers for name in r.group_names})
-    Card.groups.through.objects.bulk_create([
-        Card.groups.through(card_id=card.pk, group_id=groups[name.lower()].pk)
-        for r, card in zip(readers, cards, strict=True)
-        for name in dict.fromkeys(r.group_names)
-    ])
+    Card.groups.through.objects.bulk_create(
+        [
+            Card.groups.through(card_id=card.pk, group_id=groups[name.lower()].pk)
+            for r, card in zip(readers, cards, strict=True)
+            for name in dict.fromkeys(r.group_names)
+        ]
+    )
     actor_label = (librarian.get_full_name() or librarian.username) if librarian else "System"
-    Event.objects.bulk_create([
-        Event(kind=Event.Kind.READER_REGISTERED, at=now, actor=librarian, actor_label=actor_label,
-              library=library, subject_user=user, details={"card": card.number, "source": source})
-        for card, user in zip(cards, users, strict=True)
-    ])
+    Event.objects.bulk_create(
+        [
+            Event(
+                kind=Event.Kind.READER_REGISTERED,
+                at=now,
+                actor=librarian,
+                actor_label=actor_label,
+                library=library,
+                subject_user=user,
+                details={"card": card.number, "source": source},
+            )
+            for card, user in zip(cards, users, strict=True)
+        ]
+    )
     for card, user, password in zip(cards, users, passwords, strict=True):
         _queue_credentials(card=card, user=user, password=password, library=library, now=now)
     return [Issued(card=c, password=p) for c, p in zip(cards, passwords, strict=True)]
 
 
-def create_reader(*, librarian: User, library: Library, reader: NewReader, language: str = "ru",
-                  now: datetime | None = None) -> Issued:
+def create_reader(
+    *, librarian: User, library: Library, reader: NewReader, language: str = "ru", now: datetime | None = None
+) -> Issued:
     if not reader.email and not reader.phone:
         raise ContactRequired()
     check_contacts_free(email=reader.email, phone=reader.phone)
@@ -197,8 +247,9 @@ def create_reader(*, librarian: User, library: Library, reader: NewReader, langu
 def issue_blank_cards(*, operator: User, library: Library, count: int, now: datetime | None = None) -> list[Issued]:
     """Cards for readers with neither e-mail nor phone; the librarian fills in the person later (SPEC A4)."""
     blank = NewReader(full_name="", birth_date=None)
-    return create_readers(librarian=operator, library=library, readers=[blank] * count, source=Card.Source.BLANK,
-                          now=now)
+    return create_readers(
+        librarian=operator, library=library, readers=[blank] * count, source=Card.Source.BLANK, now=now
+    )
 
 
 # ---- editing ------------------------------------------------------------------------------------
@@ -209,34 +260,64 @@ def _locked_card(card: Card) -> Card:
 
 
 @transaction.atomic
-def update_card(*, librarian: User, card: Card, full_name: str, birth_date: date | None, email: str | None,
-                phone: str | None, group_ids: list[int] | None = None, now: datetime | None = None) -> Card:
+def update_card(
+    *,
+    librarian: User,
+    card: Card,
+    full_name: str,
+    birth_date: date | None,
+    email: str | None,
+    phone: str | None,
+    group_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> Card:
     card = _locked_card(card)
     user = card.user
     check_contacts_free(email=email, phone=phone, exclude_user=user)
-    changed = [name for name, old, new in (
-        ("full_name", card.full_name, full_name), ("birth_date", card.birth_date, birth_date),
-        ("email", user.email, email or None), ("phone", user.phone, phone or None),
-    ) if old != new]
+    changed = [
+        name
+        for name, old, new in (
+            ("full_name", card.full_name, full_name),
+            ("birth_date", card.birth_date, birth_date),
+            ("email", user.email, email or None),
+            ("phone", user.phone, phone or None),
+        )
+        if old != new
+    ]
     card.full_name, card.birth_date = full_name, birth_date
     card.save(update_fields=["full_name", "birth_date"])
     user.email, user.phone = email or None, phone or None
     user.save(update_fields=["email", "phone"])
     if group_ids is not None:
         card.groups.set(Group.objects.filter(library=card.library, pk__in=group_ids))
-    events.record(Event.Kind.READER_CHANGED, actor=librarian, library=card.library, subject_user=user, now=now,
-                  card=card.number, fields=changed)
+    events.record(
+        Event.Kind.READER_CHANGED,
+        actor=librarian,
+        library=card.library,
+        subject_user=user,
+        now=now,
+        card=card.number,
+        fields=changed,
+    )
     return card
 
 
 @transaction.atomic
-def update_lending(*, librarian: User, card: Card, lending_mode: str, max_on_hand: int | None,
-                   now: datetime | None = None) -> Card:
+def update_lending(
+    *, librarian: User, card: Card, lending_mode: str, max_on_hand: int | None, now: datetime | None = None
+) -> Card:
     card = _locked_card(card)
     card.lending_mode, card.max_on_hand = lending_mode, max_on_hand
     card.save(update_fields=["lending_mode", "max_on_hand"])
-    events.record(Event.Kind.READER_CHANGED, actor=librarian, library=card.library, subject_user=card.user, now=now,
-                  card=card.number, fields=["lending_mode", "max_on_hand"])
+    events.record(
+        Event.Kind.READER_CHANGED,
+        actor=librarian,
+        library=card.library,
+        subject_user=card.user,
+        now=now,
+        card=card.number,
+        fields=["lending_mode", "max_on_hand"],
+    )
     return card
 
 
@@ -250,8 +331,14 @@ def block_card(*, librarian: User, card: Card, now: datetime | None = None) -> C
     card.status, card.blocked_at = Card.Status.BLOCKED, now
     card.save(update_fields=["status", "blocked_at"])
     end_all_sessions(card.user)
-    events.record(Event.Kind.READER_BLOCKED, actor=librarian, library=card.library, subject_user=card.user, now=now,
-                  card=card.number)
+    events.record(
+        Event.Kind.READER_BLOCKED,
+        actor=librarian,
+        library=card.library,
+        subject_user=card.user,
+        now=now,
+        card=card.number,
+    )
     return card
 
 
@@ -262,8 +349,14 @@ def unblock_card(*, librarian: User, card: Card, now: datetime | None = None) ->
         return card
     card.status, card.blocked_at = Card.Status.ACTIVE, None
     card.save(update_fields=["status", "blocked_at"])
-    events.record(Event.Kind.READER_UNBLOCKED, actor=librarian, library=card.library, subject_user=card.user,
-                  now=now, card=card.number)
+    events.record(
+        Event.Kind.READER_UNBLOCKED,
+        actor=librarian,
+        library=card.library,
+        subject_user=card.user,
+        now=now,
+        card=card.number,
+    )
     return card
 
 
@@ -274,8 +367,14 @@ def reset_reader_password(*, librarian: User, card: Card, now: datetime | None =
     password = generate_password()
     User.objects.filter(pk=card.user_id).update(password=hash_generated_password(password))
     end_all_sessions(card.user)
-    events.record(Event.Kind.READER_PASSWORD_RESET, actor=librarian, library=card.library, subject_user=card.user,
-                  now=now, card=card.number)
+    events.record(
+        Event.Kind.READER_PASSWORD_RESET,
+        actor=librarian,
+        library=card.library,
+        subject_user=card.user,
+        now=now,
+        card=card.number,
+    )
     return password
 
 
@@ -340,8 +439,7 @@ def merge_accounts(*, user: User, identifier: str, password: str, now: datetime 
     user.email, user.phone = new_email, new_phone
     user.save(update_fields=["email", "phone"])
     end_all_sessions(other)
-    events.record(Event.Kind.ACCOUNTS_MERGED, actor=user, subject_user=user, now=now, merged_user=other.pk,
-                  cards=moved)
+    events.record(Event.Kind.ACCOUNTS_MERGED, actor=user, subject_user=user, now=now, merged_user=other.pk, cards=moved)
     return moved
 
 
@@ -358,15 +456,26 @@ def _code_hash(code: str) -> str:
 @transaction.atomic
 def start_contact_confirmation(*, user: User, kind: str, value: str, now: datetime | None = None) -> None:
     now = now or clock.now()
-    check_contacts_free(email=value if kind == ContactConfirmation.Kind.EMAIL else None,
-                        phone=value if kind == ContactConfirmation.Kind.PHONE else None, exclude_user=user)
+    check_contacts_free(
+        email=value if kind == ContactConfirmation.Kind.EMAIL else None,
+        phone=value if kind == ContactConfirmation.Kind.PHONE else None,
+        exclude_user=user,
+    )
     code = f"{secrets.randbelow(1_000_000):06d}"
     ContactConfirmation.objects.filter(user=user).delete()
-    ContactConfirmation.objects.create(user=user, kind=kind, value=value, code_hash=_code_hash(code),
-                                       expires_at=now + CODE_TTL)
+    ContactConfirmation.objects.create(
+        user=user, kind=kind, value=value, code_hash=_code_hash(code), expires_at=now + CODE_TTL
+    )
     channel = Notice.Channel.EMAIL if kind == ContactConfirmation.Kind.EMAIL else Notice.Channel.SMS
-    notices.queue(kind="contact_code", to=value, channel=channel, user=user, language=user.language,
-                  context={"code": code, "user": user}, now=now)
+    notices.queue(
+        kind="contact_code",
+        to=value,
+        channel=channel,
+        user=user,
+        language=user.language,
+        context={"code": code, "user": user},
+        now=now,
+    )
 
 
 def confirm_contact(*, user: User, code: str, now: datetime | None = None) -> ContactConfirmation:
@@ -377,8 +486,11 @@ def confirm_contact(*, user: User, code: str, now: datetime | None = None) -> Co
         usable = pending is not None and pending.expires_at >= now and pending.attempts < CODE_ATTEMPTS
         if usable and secrets.compare_digest(pending.code_hash, _code_hash(code.strip())):
             user = User.objects.select_for_update().get(pk=user.pk)
-            check_contacts_free(email=pending.value if pending.kind == "email" else None,
-                                phone=pending.value if pending.kind == "phone" else None, exclude_user=user)
+            check_contacts_free(
+                email=pending.value if pending.kind == "email" else None,
+                phone=pending.value if pending.kind == "phone" else None,
+                exclude_user=user,
+            )
             setattr(user, pending.kind, pending.value)
             user.save(update_fields=[pending.kind])
             pending.delete()

@@ -67,14 +67,33 @@ def _remember_slip(request, card: Card, password: str) -> None:
 def reader_list(request):
     cards, form, status = _filtered_cards(request)
     page = Paginator(cards, 50).get_page(request.GET.get("page"))
-    return render(request, "readers/reader_list.html", {
-        "page": page, "form": form, "status": status, "today": clock.now().date(),
-        "query_string": request.GET.urlencode(),
-    })
+    return render(
+        request,
+        "readers/reader_list.html",
+        {
+            "page": page,
+            "form": form,
+            "status": status,
+            "today": clock.now().date(),
+            "query_string": request.GET.urlencode(),
+        },
+    )
 
 
-EXPORT_HEADER = ["Card number", "Full name", "Birth date", "Age", "E-mail", "Phone", "Groups", "Lending mode",
-                 "Books on hand at most", "Status", "Registered by", "Created"]
+EXPORT_HEADER = [
+    "Card number",
+    "Full name",
+    "Birth date",
+    "Age",
+    "E-mail",
+    "Phone",
+    "Groups",
+    "Lending mode",
+    "Books on hand at most",
+    "Status",
+    "Registered by",
+    "Created",
+]
 
 
 @tenancy.librarian_required
@@ -87,9 +106,17 @@ def reader_export(request, fmt: str):
     def rows():
         for card in cards.iterator(chunk_size=2000):
             yield [
-                card.number, card.full_name, card.birth_date, card.age_on(today), card.user.email or "",
-                card.user.phone or "", ", ".join(g.name for g in card.groups.all()), card.get_lending_mode_display(),
-                card.max_on_hand, card.get_status_display(), card.get_source_display(),
+                card.number,
+                card.full_name,
+                card.birth_date,
+                card.age_on(today),
+                card.user.email or "",
+                card.user.phone or "",
+                ", ".join(g.name for g in card.groups.all()),
+                card.get_lending_mode_display(),
+                card.max_on_hand,
+                card.get_status_display(),
+                card.get_source_display(),
                 card.created_at.astimezone().date(),
             ]
 
@@ -113,12 +140,16 @@ def reader_create(request):
         if form.is_valid():
             data = form.cleaned_data
             reader = services.NewReader(
-                full_name=data["full_name"], birth_date=data["birth_date"], email=data["email"], phone=data["phone"],
+                full_name=data["full_name"],
+                birth_date=data["birth_date"],
+                email=data["email"],
+                phone=data["phone"],
                 group_names=tuple(g.name for g in data.get("groups", [])),
             )
             try:
-                issued = services.create_reader(librarian=request.user, library=library, reader=reader,
-                                                language=data["language"])
+                issued = services.create_reader(
+                    librarian=request.user, library=library, reader=reader, language=data["language"]
+                )
             except services.EmailTaken as error:
                 form.add_error("email", str(error))
                 status = error.status
@@ -137,10 +168,17 @@ def reader_create(request):
 @tenancy.librarian_required
 def reader_detail(request, card_id: int):
     card = _card(request, card_id)
-    return render(request, "readers/reader_detail.html", {
-        "card": card, "lending_form": LendingForm(instance=card), "today": clock.now().date(),
-        "groups": card.groups.order_by("name"), "tab": request.GET.get("tab", "on_hand"),
-    })
+    return render(
+        request,
+        "readers/reader_detail.html",
+        {
+            "card": card,
+            "lending_form": LendingForm(instance=card),
+            "today": clock.now().date(),
+            "groups": card.groups.order_by("name"),
+            "tab": request.GET.get("tab", "on_hand"),
+        },
+    )
 
 
 @tenancy.librarian_required
@@ -154,8 +192,12 @@ def reader_edit(request, card_id: int):
             data = form.cleaned_data
             try:
                 services.update_card(
-                    librarian=request.user, card=card, full_name=data["full_name"], birth_date=data["birth_date"],
-                    email=data["email"], phone=data["phone"],
+                    librarian=request.user,
+                    card=card,
+                    full_name=data["full_name"],
+                    birth_date=data["birth_date"],
+                    email=data["email"],
+                    phone=data["phone"],
                     group_ids=[g.pk for g in data["groups"]] if "groups" in data else None,
                 )
             except services.EmailTaken as error:
@@ -176,12 +218,24 @@ def reader_lending(request, card_id: int):
     card = _card(request, card_id)
     form = LendingForm(request.POST, instance=Card(library=card.library, user=card.user))
     if not form.is_valid():
-        return render(request, "readers/reader_detail.html", {
-            "card": card, "lending_form": form, "today": clock.now().date(), "groups": card.groups.order_by("name"),
-            "tab": "on_hand",
-        }, status=400)
-    services.update_lending(librarian=request.user, card=card, lending_mode=form.cleaned_data["lending_mode"],
-                            max_on_hand=form.cleaned_data["max_on_hand"])
+        return render(
+            request,
+            "readers/reader_detail.html",
+            {
+                "card": card,
+                "lending_form": form,
+                "today": clock.now().date(),
+                "groups": card.groups.order_by("name"),
+                "tab": "on_hand",
+            },
+            status=400,
+        )
+    services.update_lending(
+        librarian=request.user,
+        card=card,
+        lending_mode=form.cleaned_data["lending_mode"],
+        max_on_hand=form.cleaned_data["max_on_hand"],
+    )
     messages.success(request, _("Lending settings saved."))
     return redirect("staff:reader", card_id=card.pk)
 
@@ -263,12 +317,26 @@ def group_detail(request, group_id: int):
     query = search.cleaned_data["q"].strip() if search.is_valid() else ""
     found = []
     if query:
-        found = (_cards(request).exclude(groups=group)
-                 .filter(Q(full_name__icontains=query) | Q(number__startswith=query)).order_by("full_name")[:30])
+        found = (
+            _cards(request)
+            .exclude(groups=group)
+            .filter(Q(full_name__icontains=query) | Q(number__startswith=query))
+            .order_by("full_name")[:30]
+        )
     members = group.cards.order_by("full_name", "number")
-    return render(request, "readers/group_detail.html", {
-        "group": group, "form": form, "members": members, "search": search, "found": found, "query": query,
-    }, status=status)
+    return render(
+        request,
+        "readers/group_detail.html",
+        {
+            "group": group,
+            "form": form,
+            "members": members,
+            "search": search,
+            "found": found,
+            "query": query,
+        },
+        status=status,
+    )
 
 
 @tenancy.librarian_required
@@ -295,12 +363,14 @@ def blank_cards(request, library_id: int):
     form = BlankCardsForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
-            issued = services.issue_blank_cards(operator=request.user, library=library,
-                                                count=form.cleaned_data["count"])
+            issued = services.issue_blank_cards(
+                operator=request.user, library=library, count=form.cleaned_data["count"]
+            )
             header = [_("Card number"), _("Password"), _("Library")]
             rows = [[i.card.number, i.password, library.name] for i in issued]
-            return xlsx_response(f"blank-cards-{library.pk}-{clock.now():%Y%m%d-%H%M}.xlsx", header, rows,
-                                 title=_("Blank cards"))
+            return xlsx_response(
+                f"blank-cards-{library.pk}-{clock.now():%Y%m%d-%H%M}.xlsx", header, rows, title=_("Blank cards")
+            )
         return render(request, "readers/blank_cards.html", {"form": form, "library": library}, status=400)
     return render(request, "readers/blank_cards.html", {"form": form, "library": library})
 
@@ -316,8 +386,11 @@ def merge(request):
         status = 400
         if form.is_valid():
             try:
-                moved = services.merge_accounts(user=request.user, identifier=form.cleaned_data["identifier"],
-                                                password=form.cleaned_data["password"])
+                moved = services.merge_accounts(
+                    user=request.user,
+                    identifier=form.cleaned_data["identifier"],
+                    password=form.cleaned_data["password"],
+                )
             except DomainError as error:
                 form.add_error(None, str(error))
                 status = error.status
@@ -354,5 +427,6 @@ def backup_login(request):
         except DomainError as error:
             confirm.add_error("code", str(error))
             status = error.status
-    return render(request, "readers/backup_login.html", {"form": form, "confirm": confirm, "pending": pending},
-                  status=status)
+    return render(
+        request, "readers/backup_login.html", {"form": form, "confirm": confirm, "pending": pending}, status=status
+    )

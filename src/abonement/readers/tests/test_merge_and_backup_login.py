@@ -79,7 +79,9 @@ class TestBackupLogin:
         notice = Notice.objects.get(kind="contact_code")
         assert notice.to == "new@example.org"
         code = re.search(r"\b(\d{6})\b", notice.body).group(1)
-        wrong = client.post("/my/backup-login/", {"action": "confirm", "code": "000000" if code != "000000" else "111111"})
+        wrong = client.post(
+            "/my/backup-login/", {"action": "confirm", "code": "000000" if code != "000000" else "111111"}
+        )
         assert wrong.status_code == 400 and "The code is wrong" in wrong.content.decode()
         assert client.post("/my/backup-login/", {"action": "confirm", "code": code}).status_code == 302
         card.user.refresh_from_db()
