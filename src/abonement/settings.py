@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "abonement.libraries",
     "abonement.readers",
     "abonement.catalog",
+    "abonement.catalog.search",
     "abonement.circulation",
     "abonement.notifications",
     "abonement.api",

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from abonement.api.api import api
-from abonement.catalog import views as catalog_views
+from abonement.catalog import urls as catalog_urls
 from abonement.circulation import views as circulation_views
 from abonement.core import views as core_views
 from abonement.libraries.urls import operator_patterns, staff_patterns
@@ -13,6 +13,7 @@ from abonement.readers import urls as reader_urls
 staff_urls = (
     staff_patterns
     + reader_urls.staff_patterns
+    + catalog_urls.staff_patterns
     + [
         path("notices/", notice_views.notice_list, name="notices"),
         path("notices/<int:notice_id>/", notice_views.notice_detail, name="notice"),
@@ -25,10 +26,10 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("abonement.accounts.urls")),
     path("staff/", include(staff_urls)),
-    path("operator/", include((operator_patterns[0] + reader_urls.operator_patterns, "operator"))),
+    path("operator/", include((operator_patterns[0] + reader_urls.operator_patterns + catalog_urls.operator_patterns, "operator"))),
     path("my/", include(([path("", circulation_views.my_books, name="my_books")], "circulation"))),
     path("my/", include((reader_urls.reader_patterns, "readers"))),
-    path("catalog/", include(([path("", catalog_views.search, name="search")], "catalog"))),
+    path("catalog/", include(catalog_urls)),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
