@@ -26,7 +26,10 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("", include("abonement.accounts.urls")),
     path("staff/", include(staff_urls)),
-    path("operator/", include((operator_patterns[0] + reader_urls.operator_patterns + catalog_urls.operator_patterns, "operator"))),
+    path(
+        "operator/",
+        include((operator_patterns[0] + reader_urls.operator_patterns + catalog_urls.operator_patterns, "operator")),
+    ),
     path("my/", include(([path("", circulation_views.my_books, name="my_books")], "circulation"))),
     path("my/", include((reader_urls.reader_patterns, "readers"))),
     path("catalog/", include(catalog_urls)),

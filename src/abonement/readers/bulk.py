@@ -57,9 +57,9 @@ MACRO_EXTENSIONS = (".xlsm", ".xltm", ".xlam")
 
 # Words that mark a header row (compared case-insensitively as parts of a cell), in the three site languages.
 HEADER_WORDS = (
-    "name", "фио", "имя", "фамилия", "vārds", "uzvārds", "birth", "date", "рожд", "дата", "dzim", "datums",
-    "mail", "почта", "pasts", "phone", "телефон", "tālr", "group", "групп", "grupa", "grupas", "класс", "klase",
-)
+    "name фио имя фамилия vārds uzvārds birth date рожд дата dzim datums mail почта pasts phone телефон tālr "
+    "group групп grupa класс klase"
+).split()
 DATE_TEXT = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
 ISO_DATE_TEXT = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 PHONE_PUNCTUATION = str.maketrans("", "", " -().\u00a0")
@@ -120,6 +120,11 @@ class CsvNotUtf8(BulkRefused):
     message = _("“%(name)s” is not UTF-8 text. Save it as “CSV UTF-8” and upload it again.")
 
 
+class BrokenCsv(BulkRefused):
+    code = "bulk_broken_csv"
+    message = _("“%(name)s” cannot be read as CSV near line %(line)s. Save it from the spreadsheet again.")
+
+
 # ---- reading ------------------------------------------------------------------------------------
 
 
@@ -144,12 +149,12 @@ def _as_date(value) -> date | None:
 
 
 def _looks_like_header(cells: Sequence) -> bool:
-    """A header has no date (nor any digit) under "birth date" and names a column in one of our languages."""
+    """A header has text without digits under "birth date" and names at least two columns in a site language."""
     birth = cells[1] if len(cells) > 1 else None
-    if _as_date(birth) is not None or (birth is not None and any(ch.isdigit() for ch in str(birth))):
+    if not isinstance(birth, str) or not birth.strip() or any(ch.isdigit() for ch in birth):
         return False
-    texts = [str(c).casefold() for c in cells if isinstance(c, str)]
-    return any(word in text for text in texts for word in HEADER_WORDS)
+    texts = [c.casefold() for c in cells if isinstance(c, str) and "@" not in c]
+    return sum(any(word in text for word in HEADER_WORDS) for text in texts) >= 2
 
 
 def _collect(numbered_rows: Iterable[tuple[int, Sequence]], *, pad_to_header: bool) -> list[RawRow]:
@@ -194,11 +199,6 @@ def read_csv(data: bytes, *, name: str = "") -> list[RawRow]:
         return _collect(((reader.line_num, row) for row in reader), pad_to_header=True)
     except csv.Error as exc:
         raise BrokenCsv(name=name, line=reader.line_num) from exc
-
-
-class BrokenCsv(BulkRefused):
-    code = "bulk_broken_csv"
-    message = _("“%(name)s” cannot be read as CSV near line %(line)s. Save it from the spreadsheet again.")
 
 
 def _check_zip(data: bytes, name: str) -> None:
@@ -281,6 +281,7 @@ class RowError:
 class Checked:
     readers: list[services.NewReader] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    status: int = 400  # the HTTP status to answer with when there are errors
 
     @property
     def ok(self) -> bool:
@@ -351,9 +352,7 @@ def _phone(value) -> tuple[str | None, str | None]:
     compact = raw.translate(PHONE_PUNCTUATION)
     digits = compact[1:] if compact.startswith("+") else compact
     if any(ch.isalpha() for ch in digits):
-        return None, gettext("The phone “%(value)s” has letters: write digits only, like 79261234567.") % {
-            "value": raw
-        }
+        return None, gettext("The phone “%(value)s” has letters: write digits only, like 79261234567.") % {"value": raw}
     if not digits.isdigit():
         return None, gettext("The phone “%(value)s” has other signs than digits: write it like 79261234567.") % {
             "value": raw
@@ -410,87 +409,93 @@ def _column_count_error(row: RawRow) -> RowError | None:
     return None
 
 
-def check(rows: list[RawRow], *, today: date | None = None) -> Checked:
-    """Check every row and collect every broken rule. Two queries, whatever the number of rows."""
-    today = today or clock.now().date()
-    result = Checked()
-    accepted: list[tuple[int, str, date, str | None, str | None, tuple[str, ...]]] = []
-    email_rows: dict[str, int] = {}
-    phone_rows: dict[str, int] = {}
-    group_spelling: dict[str, str] = {}
-    errors = result.errors
+class _Checker:
+    """Applies the row rules and remembers what earlier rows used (in-file duplicates, group spellings)."""
 
-    for row in rows:
+    def __init__(self, today: date):
+        self.today = today
+        self.email_rows: dict[str, int] = {}
+        self.phone_rows: dict[str, int] = {}
+        self.group_spelling: dict[str, str] = {}
+
+    def row(self, row: RawRow) -> tuple[services.NewReader | None, list[RowError]]:
         problem = _column_count_error(row)
         if problem:
-            errors.append(problem)
-            continue
+            return None, [problem]
         cells = list(row.cells) + [None] * (len(COLUMNS) - len(row.cells))
-        row_errors: list[RowError] = []
+        errors: list[tuple[str, str]] = []
 
         name = _text(cells[0])
         if not name:
-            row_errors.append(RowError(row.number, NAME, gettext("Enter the reader's full name.")))
+            errors.append((NAME, gettext("Enter the reader's full name.")))
         elif len(name) > NAME_MAX:
-            row_errors.append(RowError(row.number, NAME, gettext(
-                "The name “%(value)s…” is longer than %(limit)s characters.") % {"value": name[:40], "limit": NAME_MAX}))
+            message = gettext("The name “%(value)s…” is longer than %(limit)s characters.")
+            errors.append((NAME, message % {"value": name[:40], "limit": NAME_MAX}))
 
-        born, problem = _birth_date(cells[1], today)
+        born, problem = _birth_date(cells[1], self.today)
         if problem:
-            row_errors.append(RowError(row.number, BIRTH_DATE, problem))
+            errors.append((BIRTH_DATE, problem))
 
         email, problem = _email(cells[2])
         if problem:
-            row_errors.append(RowError(row.number, EMAIL, problem))
-        elif email in email_rows:
-            row_errors.append(RowError(row.number, EMAIL, gettext(
-                "The same e-mail %(email)s as in row %(row)s.") % {"email": email, "row": email_rows[email]}))
-            email = None
+            errors.append((EMAIL, problem))
+        elif email in self.email_rows:
+            message = gettext("The same e-mail %(email)s as in row %(row)s.")
+            errors.append((EMAIL, message % {"email": email, "row": self.email_rows[email]}))
         elif email:
-            email_rows[email] = row.number
+            self.email_rows[email] = row.number
 
         phone, problem = _phone(cells[3])
         if problem:
-            row_errors.append(RowError(row.number, PHONE, problem))
-        elif phone in phone_rows:
-            row_errors.append(RowError(row.number, PHONE, gettext(
-                "The same phone %(phone)s as in row %(row)s.") % {"phone": phone, "row": phone_rows[phone]}))
-            phone = None
+            errors.append((PHONE, problem))
+        elif phone in self.phone_rows:
+            message = gettext("The same phone %(phone)s as in row %(row)s.")
+            errors.append((PHONE, message % {"phone": phone, "row": self.phone_rows[phone]}))
         elif phone:
-            phone_rows[phone] = row.number
+            self.phone_rows[phone] = row.number
 
         if not _text(cells[2]) and not _text(cells[3]):
-            row_errors.append(RowError(row.number, EMAIL, str(services.ContactRequired.message)))
+            errors.append((EMAIL, str(services.ContactRequired.message)))
 
-        group_names, problems = _groups(cells[4], group_spelling)
-        row_errors.extend(RowError(row.number, GROUPS, p) for p in problems)
+        group_names, problems = _groups(cells[4], self.group_spelling)
+        errors.extend((GROUPS, p) for p in problems)
 
-        errors.extend(row_errors)
-        if not row_errors:
-            accepted.append((row.number, name, born, email, phone, group_names))
+        if errors:
+            return None, [RowError(row.number, column, message) for column, message in errors]
+        reader = services.NewReader(full_name=name, birth_date=born, email=email, phone=phone, group_names=group_names)
+        return reader, []
 
-    taken_emails = set(
-        User.objects.annotate(email_lower=Lower("email"))
-        .filter(email_lower__in=list(email_rows))
-        .values_list("email_lower", flat=True)
-    ) if email_rows else set()
-    taken_phones = set(
-        User.objects.filter(phone__in=list(phone_rows)).values_list("phone", flat=True)
-    ) if phone_rows else set()
-    for email in sorted(taken_emails, key=email_rows.__getitem__):
-        errors.append(RowError(email_rows[email], EMAIL, str(services.EmailTaken(email=email))))
-    for phone in sorted(taken_phones, key=phone_rows.__getitem__):
-        errors.append(RowError(phone_rows[phone], PHONE, str(services.PhoneTaken(phone=phone))))
+    def taken(self) -> list[RowError]:
+        """E-mails and phones that already belong to someone in the installation: one query each."""
+        errors = []
+        if self.email_rows:
+            taken = (
+                User.objects.annotate(email_lower=Lower("email"))
+                .filter(email_lower__in=list(self.email_rows))
+                .values_list("email_lower", flat=True)
+            )
+            errors += [RowError(self.email_rows[e], EMAIL, str(services.EmailTaken(email=e))) for e in set(taken)]
+        if self.phone_rows:
+            taken = User.objects.filter(phone__in=list(self.phone_rows)).values_list("phone", flat=True)
+            errors += [RowError(self.phone_rows[p], PHONE, str(services.PhoneTaken(phone=p))) for p in set(taken)]
+        return errors
 
+
+def check(rows: list[RawRow], *, today: date | None = None) -> Checked:
+    """Check every row and collect every broken rule. Two queries, whatever the number of rows."""
+    checker = _Checker(today or clock.now().date())
+    readers, errors = [], []
+    for row in rows:
+        reader, row_errors = checker.row(row)
+        errors += row_errors
+        if reader is not None:
+            readers.append(reader)
+    errors += checker.taken()
     if errors:
         order = {column: i for i, column in enumerate(COLUMNS)}
         errors.sort(key=lambda e: (e.row or 0, order.get(e.column, len(COLUMNS))))
-        return result
-    result.readers = [
-        services.NewReader(full_name=name, birth_date=born, email=email, phone=phone, group_names=groups)
-        for _number, name, born, email, phone, groups in accepted
-    ]
-    return result
+        return Checked(errors=errors)
+    return Checked(readers=readers)
 
 
 def read_and_check(*, text: str = "", upload=None, today: date | None = None) -> Checked:
@@ -498,7 +503,7 @@ def read_and_check(*, text: str = "", upload=None, today: date | None = None) ->
     try:
         rows = read_upload(upload) if upload is not None else read_paste(text)
     except BulkRefused as exc:
-        return Checked(errors=[RowError(None, None, str(exc))])
+        return Checked(errors=[RowError(None, None, str(exc))], status=exc.status)
     return check(rows, today=today)
 
 
@@ -507,8 +512,13 @@ def read_and_check(*, text: str = "", upload=None, today: date | None = None) ->
 
 def credentials_header() -> list[str]:
     return [
-        gettext("Card number"), gettext("Full name"), gettext("Birth date"), gettext("E-mail"), gettext("Phone"),
-        gettext("Groups"), gettext("Password"),
+        gettext("Card number"),
+        gettext("Full name"),
+        gettext("Birth date"),
+        gettext("E-mail"),
+        gettext("Phone"),
+        gettext("Groups"),
+        gettext("Password"),
     ]
 
 
@@ -538,8 +548,13 @@ class Registered:
 
 
 def register(
-    *, librarian: User | None, library: Library, readers: list[services.NewReader], language: str,
-    notice_language: str | None = None, now: datetime | None = None,
+    *,
+    librarian: User | None,
+    library: Library,
+    readers: list[services.NewReader],
+    language: str,
+    notice_language: str | None = None,
+    now: datetime | None = None,
 ) -> Registered:
     """Create every reader and queue the library's copy of the credentials, all or nothing.
 
@@ -552,13 +567,25 @@ def register(
     now = now or clock.now()
     filename = f"readers-{now:%Y-%m-%d-%H%M}.xlsx"
     with transaction.atomic():
-        issued = services.create_readers(librarian=librarian, library=library, readers=readers,
-                                         source=Card.Source.BULK_IMPORT, language=language, now=now)
+        issued = services.create_readers(
+            librarian=librarian,
+            library=library,
+            readers=readers,
+            source=Card.Source.BULK_IMPORT,
+            language=language,
+            now=now,
+        )
         credentials = credentials_xlsx(issued, readers)
         if library.contact_email:
-            notices.queue(kind="bulk_credentials", to=library.contact_email, context={"count": len(issued)},
-                          library=library, language=notice_language or language,
-                          attachment=(filename, credentials, XLSX_TYPE), now=now)
+            notices.queue(
+                kind="bulk_credentials",
+                to=library.contact_email,
+                context={"count": len(issued)},
+                library=library,
+                language=notice_language or language,
+                attachment=(filename, credentials, XLSX_TYPE),
+                now=now,
+            )
     return Registered(issued=issued, credentials=credentials, filename=filename)
 
 
@@ -567,7 +594,10 @@ def register(
 
 def sample_header() -> list[str]:
     return [
-        gettext("Name"), gettext("Birth date (DD.MM.YYYY)"), gettext("E-mail"), gettext("Phone (like 79261234567)"),
+        gettext("Name"),
+        gettext("Birth date (DD.MM.YYYY)"),
+        gettext("E-mail"),
+        gettext("Phone (like 79261234567)"),
         gettext("Groups (comma-separated)"),
     ]
 
@@ -589,8 +619,10 @@ class BulkForm(forms.Form):
         required=False,
         strip=False,
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false", "wrap": "off", "autocomplete": "off"}),
-        help_text=_("One reader a line: name, birth date, e-mail, phone, groups — separated by tabs, as a "
-                    "spreadsheet copies them."),
+        help_text=_(
+            "One reader a line: name, birth date, e-mail, phone, groups — separated by tabs, as a "
+            "spreadsheet copies them."
+        ),
     )
     file = forms.FileField(
         label=_("Or a file (.xlsx or .csv)"),
