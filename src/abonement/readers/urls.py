@@ -16,6 +16,7 @@ staff_patterns = [
     path("readers/<int:card_id>/unblock/", views.reader_unblock, name="reader_unblock"),
     path("readers/<int:card_id>/password/", views.reader_password, name="reader_password"),
     path("readers/<int:card_id>/slip/", views.reader_slip, name="reader_slip"),
+    path("readers/<int:card_id>/card/", views.reader_card, name="reader_card"),
     path("groups/", views.group_list, name="groups"),
     path("groups/<int:group_id>/", views.group_detail, name="group"),
     path("groups/<int:group_id>/members/", views.group_members, name="group_members"),

@@ -24,6 +24,7 @@ from abonement.readers.forms import (
     SearchForm,
 )
 from abonement.readers.models import Card, ContactConfirmation, Group
+from abonement.readers.printing import card_barcode_svg
 
 SLIP_SESSION_KEY = "reader_slip"
 STATUS_FILTERS = {"active": Card.Status.ACTIVE, "blocked": Card.Status.BLOCKED}
@@ -272,6 +273,13 @@ def reader_slip(request, card_id: int):
     slip = request.session.get(SLIP_SESSION_KEY) or {}
     password = slip.get("password") if slip.get("card_id") == card.pk else None
     return render(request, "readers/reader_slip.html", {"card": card, "password": password})
+
+
+@tenancy.librarian_required
+def reader_card(request, card_id: int):
+    """A paper reader card to print: library, name, card number as text and barcode (SPEC A2)."""
+    card = _card(request, card_id)
+    return render(request, "readers/reader_card.html", {"card": card, "barcode": card_barcode_svg(card.number)})
 
 
 # ---- groups --------------------------------------------------------------------------------------

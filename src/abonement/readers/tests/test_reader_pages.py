@@ -290,3 +290,11 @@ def test_operator_issues_blank_cards(client, operator_factory, library_factory, 
     assert reader.post("/login/", {"identifier": number, "password": password}).status_code == 302
     assert "Add a backup login" in reader.get("/my/").content.decode()
     assert User.objects.get(username=number).cards.get().is_blank
+
+
+@pytest.mark.django_db
+def test_printable_reader_card_has_number_and_barcode(staff, card_factory, library):
+    card = card_factory(library=library, full_name="Līga Zariņa", number="1234567")
+    html = staff.get(f"/staff/readers/{card.pk}/card/").content.decode()
+    assert "Līga Zariņa" in html and "№ 1234567" in html and "Skola 5" in html
+    assert "<svg" in html and "<rect" in html
