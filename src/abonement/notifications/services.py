@@ -112,6 +112,7 @@ def deliver(*, notice_id: int, now: datetime | None = None) -> Notice:
         else:
             notice.status = Notice.Status.SENT
             notice.sent_at = now
+            notice.attachment = None  # attachments may hold passwords: keep them no longer than needed
             notice.next_attempt_at = None
             notice.last_error = ""
         notice.save()

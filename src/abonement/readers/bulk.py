@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,6 +22,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models.functions import Lower
+from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -33,7 +35,7 @@ from abonement.core.spreadsheets import XLSX_TYPE, xlsx_bytes
 from abonement.libraries.models import Library
 from abonement.notifications import services as notices
 from abonement.readers import services
-from abonement.readers.models import Card
+from abonement.readers.models import Card, Group
 
 MAX_ROWS = 10_000
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -214,10 +216,13 @@ def _check_zip(data: bytes, name: str) -> None:
         # zipfile never unpacks a member beyond its declared size, so the declared sizes bound the work.
         if sum(m.file_size for m in members) > MAX_XLSX_UNPACKED_BYTES:
             raise XlsxTooBig(name=name, limit=MAX_XLSX_UNPACKED_BYTES // (1024 * 1024))
-        names = {m.filename.lower() for m in members}
+        names = {m.filename.lower(): m for m in members}
         if "[content_types].xml" not in names or not any(n.startswith("xl/worksheets/") for n in names):
             raise BrokenXlsx(name=name)
-        content_types = archive.read("[Content_Types].xml")
+        try:
+            content_types = archive.read(names["[content_types].xml"])
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error) as exc:
+            raise BrokenXlsx(name=name) from exc
         if any(n.endswith("vbaproject.bin") for n in names) or b"macroenabled" in content_types.lower():
             raise MacroFileRefused(name=name)
 
@@ -350,10 +355,10 @@ def _phone(value) -> tuple[str | None, str | None]:
     if not raw:
         return None, None
     compact = raw.translate(PHONE_PUNCTUATION)
-    digits = compact[1:] if compact.startswith("+") else compact
+    digits = compact[1:] if compact.startswith("+") else compact.removeprefix("00")  # 00 = international prefix
     if any(ch.isalpha() for ch in digits):
         return None, gettext("The phone “%(value)s” has letters: write digits only, like 79261234567.") % {"value": raw}
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         return None, gettext("The phone “%(value)s” has other signs than digits: write it like 79261234567.") % {
             "value": raw
         }
@@ -379,7 +384,7 @@ def _groups(value, spelling: dict[str, str]) -> tuple[tuple[str, ...], list[str]
                 % {"value": name[:40], "limit": GROUP_NAME_MAX}
             )
             continue
-        key = name.casefold()
+        key = name.lower()  # as services._groups_by_name matches them
         names.setdefault(key, spelling.setdefault(key, name))
     return tuple(names.values()), problems
 
@@ -401,10 +406,10 @@ def _column_count_error(row: RawRow) -> RowError | None:
             row.number,
             None,
             gettext(
-                "Extra columns: the row has %(count)s columns (“%(value)s” is the sixth), only 5 are read: "
+                "Extra columns: the row has %(count)s columns (“%(value)s” is beyond the fifth), only 5 are read: "
                 "name, birth date, e-mail, phone, groups."
             )
-            % {"count": len(cells), "value": _text(cells[len(COLUMNS)])[:40]},
+            % {"count": len(cells), "value": next(_text(c) for c in cells[len(COLUMNS) :] if not _is_empty(c))[:40]},
         )
     return None
 
@@ -483,7 +488,7 @@ class _Checker:
 
 def check(rows: list[RawRow], *, today: date | None = None) -> Checked:
     """Check every row and collect every broken rule. Two queries, whatever the number of rows."""
-    checker = _Checker(today or clock.now().date())
+    checker = _Checker(today or timezone.localdate(clock.now()))
     readers, errors = [], []
     for row in rows:
         reader, row_errors = checker.row(row)
@@ -522,7 +527,9 @@ def credentials_header() -> list[str]:
     ]
 
 
-def credentials_rows(issued: Sequence[services.Issued], readers: Sequence[services.NewReader]) -> Iterator[list]:
+def credentials_rows(
+    issued: Sequence[services.Issued], readers: Sequence[services.NewReader], group_spelling: dict[str, str]
+) -> Iterator[list]:
     for item, reader in zip(issued, readers, strict=True):
         card = item.card
         yield [
@@ -531,13 +538,18 @@ def credentials_rows(issued: Sequence[services.Issued], readers: Sequence[servic
             card.birth_date.strftime("%d.%m.%Y") if card.birth_date else "",
             reader.email or "",
             (reader.phone or "").lstrip("+"),  # as it is typed in the import, and no formula sign
-            ", ".join(reader.group_names),
+            ", ".join(group_spelling.get(name.lower(), name) for name in reader.group_names),
             item.password,
         ]
 
 
-def credentials_xlsx(issued: Sequence[services.Issued], readers: Sequence[services.NewReader]) -> bytes:
-    return xlsx_bytes(credentials_header(), credentials_rows(issued, readers), title=gettext("Readers"))
+def credentials_xlsx(
+    library: Library, issued: Sequence[services.Issued], readers: Sequence[services.NewReader]
+) -> bytes:
+    """Card number, name, birth date, e-mail, phone, groups (as the library spells them) and password."""
+    spelling = {name.lower(): name for name in Group.objects.filter(library=library).values_list("name", flat=True)}
+    rows = credentials_rows(issued, readers, spelling)
+    return xlsx_bytes(credentials_header(), rows, title=gettext("Readers"))
 
 
 @dataclass(frozen=True)
@@ -565,7 +577,7 @@ def register(
     if not readers:
         raise NothingToImport()
     now = now or clock.now()
-    filename = f"readers-{now:%Y-%m-%d-%H%M}.xlsx"
+    filename = f"readers-{timezone.localtime(now):%Y-%m-%d-%H%M}.xlsx"
     with transaction.atomic():
         issued = services.create_readers(
             librarian=librarian,
@@ -575,7 +587,7 @@ def register(
             language=language,
             now=now,
         )
-        credentials = credentials_xlsx(issued, readers)
+        credentials = credentials_xlsx(library, issued, readers)
         if library.contact_email:
             notices.queue(
                 kind="bulk_credentials",

@@ -114,16 +114,20 @@ def check_contacts_free(*, email: str | None, phone: str | None, exclude_user: U
 
 
 def _groups_by_name(library: Library, names: set[str]) -> dict[str, Group]:
-    """Existing groups matched case-insensitively; unknown names are created (SPEC A3)."""
-    found = {}
-    if names:
-        wanted = Q()
-        for name in names:
-            wanted |= Q(name__iexact=name)
-        found = {g.name.lower(): g for g in Group.objects.filter(wanted, library=library)}
-    missing = [n for n in names if n.lower() not in found]
-    for name in missing:
-        found[name.lower()] = Group.objects.create(library=library, name=name)
+    """Existing groups matched case-insensitively; unknown names are created (SPEC A3), keyed by lower case.
+    Of several spellings of one new name ("5A", "5a") the first in sorted order names the group."""
+    wanted: dict[str, str] = {}
+    for name in sorted(names):
+        wanted.setdefault(name.lower(), name)
+    found: dict[str, Group] = {}
+    if wanted:
+        query = Q()
+        for name in wanted.values():
+            query |= Q(name__iexact=name)
+        found = {g.name.lower(): g for g in Group.objects.filter(query, library=library)}
+    for key, name in wanted.items():
+        if key not in found:
+            found[key] = Group.objects.create(library=library, name=name)
     return found
 
 
@@ -210,9 +214,9 @@ def _create_readers(*, librarian, library, readers, source, language, now) -> li
     groups = _groups_by_name(library, {name for r in readers for name in r.group_names})
     Card.groups.through.objects.bulk_create(
         [
-            Card.groups.through(card_id=card.pk, group_id=groups[name.lower()].pk)
+            Card.groups.through(card_id=card.pk, group_id=groups[name].pk)
             for r, card in zip(readers, cards, strict=True)
-            for name in dict.fromkeys(r.group_names)
+            for name in dict.fromkeys(n.lower() for n in r.group_names)
         ]
     )
     actor_label = (librarian.get_full_name() or librarian.username) if librarian else "System"

@@ -298,3 +298,17 @@ def test_printable_reader_card_has_number_and_barcode(staff, card_factory, libra
     html = staff.get(f"/staff/readers/{card.pk}/card/").content.decode()
     assert "Līga Zariņa" in html and "№ 1234567" in html and "Skola 5" in html
     assert "<svg" in html and "<rect" in html
+
+
+@pytest.mark.django_db
+def test_new_group_names_differing_in_case_make_one_group(librarian_factory, library_factory):
+    from abonement.readers.services import NewReader, create_readers
+
+    library = library_factory()
+    readers = [
+        NewReader(full_name="A", birth_date=date(2012, 1, 1), email="a@example.org", group_names=("Robotics", "5A")),
+        NewReader(full_name="B", birth_date=date(2012, 1, 1), email="b@example.org", group_names=("ROBOTICS", "5a")),
+    ]
+    issued = create_readers(librarian=librarian_factory(library=library), library=library, readers=readers)
+    assert Group.objects.filter(library=library).count() == 2
+    assert all(i.card.groups.count() == 2 for i in issued)
