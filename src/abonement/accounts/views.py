@@ -14,7 +14,7 @@ from django.views.i18n import set_language
 
 from abonement.accounts import services
 from abonement.accounts.forms import LoginForm, PasswordResetRequestForm
-from abonement.core.errors import DomainError
+from abonement.core.errors import DomainError, add_to_form
 
 
 def _safe_next(request) -> str | None:
@@ -34,8 +34,7 @@ def login_view(request):
             try:
                 user = services.sign_in(request, **form.cleaned_data)
             except DomainError as error:
-                form.add_error(None, str(error))
-                status = error.status
+                status = add_to_form(form, error)
             else:
                 response = redirect(_safe_next(request) or "home")
                 _remember_language(response, user.language)

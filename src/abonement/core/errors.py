@@ -28,3 +28,9 @@ class LoginThrottled(DomainError):
     code = "login_throttled"
     status = 429
     message = _("Too many failed attempts. Try again in %(minutes)d minutes.")
+
+
+def add_to_form(form, error: DomainError, field_by_code: dict[str, str] | None = None) -> int:
+    """Show a DomainError on the form field it concerns (or on the whole form); return its HTTP status."""
+    form.add_error((field_by_code or {}).get(error.code), str(error))
+    return error.status

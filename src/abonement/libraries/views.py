@@ -6,6 +6,7 @@ from django.views.decorators.http import require_POST
 
 from abonement.accounts.models import User
 from abonement.core import tenancy
+from abonement.core.errors import DomainError, add_to_form
 from abonement.libraries import services
 from abonement.libraries.forms import LibrarianForm, LibraryForm
 from abonement.libraries.models import Library
@@ -76,12 +77,8 @@ def librarian_create(request, library_id: int):
                 librarian, _password = services.create_librarian(
                     operator=request.user, library=library, **form.cleaned_data
                 )
-            except services.EmailTaken as error:
-                form.add_error("email", str(error))
-                status = error.status
-            except services.LoginTaken as error:
-                form.add_error("username", str(error))
-                status = error.status
+            except DomainError as error:
+                status = add_to_form(form, error, {"email_taken": "email", "login_taken": "username"})
             else:
                 messages.success(
                     request,

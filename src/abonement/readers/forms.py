@@ -55,25 +55,9 @@ class BirthDateField(forms.DateField):
         super().__init__(**kwargs)
 
 
-class ContactFieldsMixin:
-    def clean_email(self):
-        return (self.cleaned_data.get("email") or "").strip().lower() or None
+class ContactFields(forms.Form):
+    """E-mail and phone as every reader form asks them: optional each, normalised, phone in E.164."""
 
-    def clean_phone(self):
-        return clean_phone_value(self.cleaned_data.get("phone"))
-
-
-class ReaderForm(ContactFieldsMixin, forms.Form):
-    full_name = forms.CharField(
-        label=_("Full name"), max_length=200, error_messages={"required": _("Enter the reader's full name.")}
-    )
-    birth_date = BirthDateField(
-        label=_("Birth date"),
-        error_messages={
-            "required": _("Enter the birth date."),
-            "invalid": _("Enter the date as DD.MM.YYYY, like 01.09.2012."),
-        },
-    )
     email = forms.EmailField(
         label=_("E-mail"),
         required=False,
@@ -85,10 +69,31 @@ class ReaderForm(ContactFieldsMixin, forms.Form):
         max_length=30,
         help_text=_("With the country code, like 79261234567 or 37120000000."),
     )
+
+    def clean_email(self):
+        return (self.cleaned_data.get("email") or "").strip().lower() or None
+
+    def clean_phone(self):
+        return clean_phone_value(self.cleaned_data.get("phone"))
+
+
+class ReaderForm(ContactFields):
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=200, error_messages={"required": _("Enter the reader's full name.")}
+    )
+    birth_date = BirthDateField(
+        label=_("Birth date"),
+        error_messages={
+            "required": _("Enter the birth date."),
+            "invalid": _("Enter the date as DD.MM.YYYY, like 01.09.2012."),
+        },
+    )
     groups = forms.ModelMultipleChoiceField(
         label=_("Groups"), queryset=Group.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     language = forms.ChoiceField(label=_("Language of messages"), choices=settings.LANGUAGES)
+
+    field_order = ["full_name", "birth_date", "email", "phone", "groups", "language"]
 
     def __init__(self, *args, library, require_contact=True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -147,23 +152,12 @@ class MergeForm(forms.Form):
     password = forms.CharField(label=_("Its password"), strip=False, widget=forms.PasswordInput, max_length=128)
 
 
-class BackupLoginForm(ContactFieldsMixin, forms.Form):
+class BackupLoginForm(ContactFields):
     kind = forms.ChoiceField(
         label=_("Backup login"),
         choices=ContactConfirmation.Kind.choices,
         widget=forms.RadioSelect,
         initial=ContactConfirmation.Kind.EMAIL,
-    )
-    email = forms.EmailField(
-        label=_("E-mail"),
-        required=False,
-        error_messages={"invalid": _("Enter a valid e-mail address, like name@example.org.")},
-    )
-    phone = forms.CharField(
-        label=_("Mobile phone"),
-        required=False,
-        max_length=30,
-        help_text=_("With the country code, like 79261234567 or 37120000000."),
     )
 
     def clean(self):

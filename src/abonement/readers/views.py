@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from abonement.core import clock, tenancy
-from abonement.core.errors import DomainError
+from abonement.core.errors import DomainError, add_to_form
 from abonement.core.spreadsheets import csv_response, xlsx_response
 from abonement.readers import services
 from abonement.readers.forms import (
@@ -27,6 +27,7 @@ from abonement.readers.models import Card, ContactConfirmation, Group
 from abonement.readers.printing import card_barcode_svg
 
 SLIP_SESSION_KEY = "reader_slip"
+CONTACT_FIELDS = {"email_taken": "email", "phone_taken": "phone"}
 STATUS_FILTERS = {"active": Card.Status.ACTIVE, "blocked": Card.Status.BLOCKED}
 
 
@@ -151,15 +152,8 @@ def reader_create(request):
                 issued = services.create_reader(
                     librarian=request.user, library=library, reader=reader, language=data["language"]
                 )
-            except services.EmailTaken as error:
-                form.add_error("email", str(error))
-                status = error.status
-            except services.PhoneTaken as error:
-                form.add_error("phone", str(error))
-                status = error.status
             except DomainError as error:
-                form.add_error(None, str(error))
-                status = error.status
+                status = add_to_form(form, error, CONTACT_FIELDS)
             else:
                 _remember_slip(request, issued.card, issued.password)
                 return redirect("staff:reader_slip", card_id=issued.card.pk)
@@ -201,12 +195,8 @@ def reader_edit(request, card_id: int):
                     phone=data["phone"],
                     group_ids=[g.pk for g in data["groups"]] if "groups" in data else None,
                 )
-            except services.EmailTaken as error:
-                form.add_error("email", str(error))
-                status = error.status
-            except services.PhoneTaken as error:
-                form.add_error("phone", str(error))
-                status = error.status
+            except DomainError as error:
+                status = add_to_form(form, error, CONTACT_FIELDS)
             else:
                 messages.success(request, _("Changes saved."))
                 return redirect("staff:reader", card_id=card.pk)
@@ -296,8 +286,7 @@ def group_list(request):
             try:
                 group = services.create_group(library=library, name=form.cleaned_data["name"])
             except DomainError as error:
-                form.add_error("name", str(error))
-                status = error.status
+                status = add_to_form(form, error, {error.code: "name"})
             else:
                 messages.success(request, _("Group “%(name)s” created.") % {"name": group.name})
                 return redirect("staff:group", group_id=group.pk)
@@ -316,8 +305,7 @@ def group_detail(request, group_id: int):
             try:
                 services.rename_group(group=group, name=form.cleaned_data["name"])
             except DomainError as error:
-                form.add_error("name", str(error))
-                status = error.status
+                status = add_to_form(form, error, {error.code: "name"})
             else:
                 messages.success(request, _("Group renamed."))
                 return redirect("staff:group", group_id=group.pk)
@@ -400,8 +388,7 @@ def merge(request):
                     password=form.cleaned_data["password"],
                 )
             except DomainError as error:
-                form.add_error(None, str(error))
-                status = error.status
+                status = add_to_form(form, error)
             else:
                 messages.success(request, _("Merged: %(count)d card(s) now open with this login.") % {"count": moved})
                 return redirect("circulation:my_books")
@@ -426,15 +413,10 @@ def backup_login(request):
                 done = services.confirm_contact(user=user, code=confirm.cleaned_data["code"])
                 messages.success(request, _("%(value)s is now a login of yours.") % {"value": done.value})
                 return redirect("circulation:my_books")
-        except services.EmailTaken as error:
-            form.add_error("email", str(error))
-            status = error.status
-        except services.PhoneTaken as error:
-            form.add_error("phone", str(error))
-            status = error.status
+        except (services.EmailTaken, services.PhoneTaken) as error:
+            status = add_to_form(form, error, CONTACT_FIELDS)
         except DomainError as error:
-            confirm.add_error("code", str(error))
-            status = error.status
+            status = add_to_form(confirm, error, {error.code: "code"})
     return render(
         request, "readers/backup_login.html", {"form": form, "confirm": confirm, "pending": pending}, status=status
     )
