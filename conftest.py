@@ -16,6 +16,7 @@ from abonement.testing.factories import (
     LibraryFactory,
     NetworkFactory,
     OperatorFactory,
+    TitleFactory,
     UserFactory,
 )
 
@@ -48,6 +49,11 @@ def operator_factory(db):
 @pytest.fixture
 def card_factory(db):
     return CardFactory
+
+
+@pytest.fixture
+def title_factory(db):
+    return TitleFactory
 
 
 class _Mailbox:

@@ -24,7 +24,8 @@ SECURITY_KINDS = {
 }
 
 
-def record(kind, *, actor=None, library=None, subject_user=None, ip=None, now=None, **details) -> Event:
+def record(kind, *, actor=None, library=None, subject_user=None, ip=None, now=None, card=None, title=None,
+           reason="", **details) -> Event:
     label = "System" if actor is None else (actor.get_full_name() or actor.get_username())
     event = Event.objects.create(
         kind=kind,
@@ -34,6 +35,9 @@ def record(kind, *, actor=None, library=None, subject_user=None, ip=None, now=No
         library=library,
         subject_user=subject_user,
         ip=ip,
+        card=card,
+        title=title,
+        reason=reason,
         details=details,
     )
     if kind in SECURITY_KINDS:

@@ -30,6 +30,18 @@ class Event(models.Model):
         READER_PASSWORD_RESET = "reader_password_reset", _("Reader password reset")
         ACCOUNTS_MERGED = "accounts_merged", _("Accounts merged")
         BACKUP_LOGIN_ADDED = "backup_login_added", _("Backup login added")
+        CREDITS_GRANTED = "credits_granted", _("Credits granted")
+        COPY_ACQUIRED = "copy_acquired", _("Copy acquired")
+        ISSUED = "issued", _("Issued")
+        RETURNED = "returned", _("Returned")
+        LOAN_EXPIRED = "loan_expired", _("Loan period ended")
+        REQUESTED = "requested", _("Requested")
+        REQUEST_CANCELLED = "request_cancelled", _("Request cancelled")
+        REQUEST_APPROVED = "request_approved", _("Request approved")
+        REQUEST_REJECTED = "request_rejected", _("Request rejected")
+        QUEUED = "queued", _("Joined the queue")
+        QUEUE_LEFT = "queue_left", _("Left the queue")
+        QUEUE_SKIPPED = "queue_skipped", _("Skipped in the queue")
 
     kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
     at = models.DateTimeField(db_index=True)
@@ -44,11 +56,14 @@ class Event(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     ip = models.GenericIPAddressField(null=True, blank=True)
+    card = models.ForeignKey("readers.Card", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    title = models.ForeignKey("catalog.Title", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=500, blank=True)
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["library", "at"])]
+        indexes = [models.Index(fields=["library", "at"]), models.Index(fields=["card", "at"])]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.kind}"

@@ -72,6 +72,15 @@ class Library(models.Model):
         _("loan period, days"), default=14, validators=[MinValueValidator(1), MaxValueValidator(3660)]
     )
     credits = models.IntegerField(_("credit balance"), default=0)
+    # Acquiring new copies: self-service may be forbidden, or allowed only up to a price (SPEC L2).
+    self_service_acquisition = models.BooleanField(_("self-service may acquire new copies"), default=True)
+    acquisition_price_cap = models.PositiveIntegerField(
+        _("acquire by self-service only up to this price"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: any price."),
+    )
+    notify_new_requests = models.BooleanField(_("e-mail new requests to the library"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -110,3 +119,41 @@ class StaffMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.library}"
+
+
+class CreditEntry(models.Model):
+    """One movement of a library's credits (SPEC L2, T3). The balance on Library is the running sum of these
+    rows; both change in the same transaction under the library's row lock."""
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", _("Granted by the operator")
+        ACQUISITION = "acquisition", _("Copy acquired")
+        CORRECTION = "correction", _("Correction")
+
+    library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="credit_entries")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    amount = models.IntegerField(_("amount"), help_text=_("Positive adds credits, negative spends them."))
+    balance_after = models.IntegerField(_("balance after"))
+    at = models.DateTimeField(_("when"), db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("who"),
+    )
+    title = models.ForeignKey("catalog.Title", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    card = models.ForeignKey("readers.Card", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("credit movement")
+        constraints = [
+            models.CheckConstraint(condition=Q(balance_after__gte=0), name="credit_entry_balance_not_negative"),
+            models.CheckConstraint(condition=~Q(amount=0), name="credit_entry_amount_not_zero"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.library}: {self.amount:+d} ({self.kind})"

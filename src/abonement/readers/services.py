@@ -229,7 +229,8 @@ def _create_readers(*, librarian, library, readers, source, language, now) -> li
                 actor_label=actor_label,
                 library=library,
                 subject_user=user,
-                details={"card": card.number, "source": source},
+                card=card,
+                details={"source": source},
             )
             for card, user in zip(cards, users, strict=True)
         ]
@@ -300,7 +301,7 @@ def update_card(
         library=card.library,
         subject_user=user,
         now=now,
-        card=card.number,
+        card=card,
         fields=changed,
     )
     return card
@@ -319,7 +320,7 @@ def update_lending(
         library=card.library,
         subject_user=card.user,
         now=now,
-        card=card.number,
+        card=card,
         fields=["lending_mode", "max_on_hand"],
     )
     return card
@@ -341,7 +342,7 @@ def block_card(*, librarian: User, card: Card, now: datetime | None = None) -> C
         library=card.library,
         subject_user=card.user,
         now=now,
-        card=card.number,
+        card=card,
     )
     return card
 
@@ -359,7 +360,7 @@ def unblock_card(*, librarian: User, card: Card, now: datetime | None = None) ->
         library=card.library,
         subject_user=card.user,
         now=now,
-        card=card.number,
+        card=card,
     )
     return card
 
@@ -377,7 +378,7 @@ def reset_reader_password(*, librarian: User, card: Card, now: datetime | None =
         library=card.library,
         subject_user=card.user,
         now=now,
-        card=card.number,
+        card=card,
     )
     return password
 

@@ -5,6 +5,7 @@ import datetime
 import factory
 
 from abonement.accounts.models import User
+from abonement.catalog.models import Title
 from abonement.libraries.models import Library, Network, StaffMembership
 from abonement.readers.models import Card
 
@@ -69,3 +70,15 @@ class CardFactory(factory.django.DjangoModelFactory):
     full_name = factory.Sequence(lambda n: f"Reader {n}")
     birth_date = datetime.date(2010, 5, 17)
     user = factory.SubFactory(UserFactory, username=factory.SelfAttribute("..number"))
+
+
+class TitleFactory(factory.django.DjangoModelFactory):
+    """A shared digital e-book; pass format="paper" and network=… for a paper title."""
+
+    class Meta:
+        model = Title
+
+    title = factory.Sequence(lambda n: f"Book {n}")
+    language = "ru"
+    price = 1
+    age_rating = 0

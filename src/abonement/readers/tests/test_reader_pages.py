@@ -288,7 +288,7 @@ def test_operator_issues_blank_cards(client, operator_factory, library_factory, 
     number, password, _library = rows[0]
     reader = Client(HTTP_ACCEPT_LANGUAGE="en")
     assert reader.post("/login/", {"identifier": number, "password": password}).status_code == 302
-    assert "Add a backup login" in reader.get("/my/").content.decode()
+    assert 'href="/my/backup-login/"' in reader.get("/my/").content.decode()  # offered a backup login
     assert User.objects.get(username=number).cards.get().is_blank
 
 

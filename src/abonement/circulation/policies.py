@@ -1,0 +1,113 @@
+"""Pure lending rules: given facts, return a decision. No queries, no writes."""
+
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.utils.translation import gettext_lazy as _
+
+from abonement.core.errors import DomainError
+from abonement.libraries.models import LendingMode
+
+
+class CardBlocked(DomainError):
+    code = "card_blocked"
+    status = 403
+    message = _("The reader card %(number)s is blocked: it cannot take or request books.")
+
+
+class AgeRatingNotMet(DomainError):
+    code = "age_rating_not_met"
+    status = 403
+    message = _("This book is rated %(rating)s+; the reader is %(age)s.")
+
+
+class LoanLimitReached(DomainError):
+    code = "loan_limit_reached"
+    status = 409
+    message = _("The reader already has %(limit)d books on hand, the most allowed. Return one or ask the librarian.")
+
+
+class AlreadyOnLoan(DomainError):
+    code = "already_on_loan"
+    status = 409
+    message = _("The reader already has this book.")
+
+
+class SelfServiceOff(DomainError):
+    code = "self_service_off"
+    status = 409
+    message = _("This book is lent on request: ask the librarian for it.")
+
+
+class NoCopyAvailable(DomainError):
+    code = "no_copy_available"
+    status = 409
+    message = _("No copy is free right now: join the queue and the book comes to you when a copy returns.")
+
+
+class InsufficientCredits(DomainError):
+    code = "insufficient_credits"
+    status = 409
+    message = _("The library's balance cannot pay for this: %(missing)d more credits are needed.")
+
+
+@dataclass(frozen=True)
+class LendingRule:
+    mode: str
+    max_on_hand: int
+    loan_days: int
+    timezone: str
+
+    @property
+    def self_service(self) -> bool:
+        return self.mode == LendingMode.SELF_SERVICE
+
+    def due(self, now: datetime) -> datetime:
+        """23:59:59 of the last day of the loan, in the library's time zone (SPEC L7)."""
+        tz = zoneinfo.ZoneInfo(self.timezone)
+        last_day = now.astimezone(tz).date() + timedelta(days=self.loan_days)
+        return datetime.combine(last_day, time(23, 59, 59), tzinfo=tz)
+
+
+def lending_rule(*, library, card) -> LendingRule:
+    """The library's defaults with the card's overrides; self-service switched off library-wide wins."""
+    mode = library.lending_mode if card.lending_mode == "default" else card.lending_mode
+    if not library.self_service_enabled:
+        mode = LendingMode.BY_REQUEST
+    return LendingRule(
+        mode=mode,
+        max_on_hand=card.max_on_hand or library.max_on_hand,
+        loan_days=library.loan_days,
+        timezone=library.timezone,
+    )
+
+
+def age_on(birth_date: date | None, today: date) -> int | None:
+    if birth_date is None:
+        return None
+    return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
+
+
+def age_allows(*, age_rating: int, age: int | None) -> bool:
+    """Unknown age (a blank card not filled in yet) passes only 0+ titles."""
+    return age_rating == 0 or (age is not None and age >= age_rating)
+
+
+def check_can_borrow(*, card, title, rule: LendingRule, paid_on_hand: int, has_title: bool, today: date) -> None:
+    """Raise the first reason why `card` may not get `title` now; free titles never count toward the limit."""
+    if card.status != "active":
+        raise CardBlocked(number=card.number)
+    age = age_on(card.birth_date, today)
+    if not age_allows(age_rating=title.age_rating, age=age):
+        raise AgeRatingNotMet(rating=title.age_rating, age=_("of unknown age") if age is None else age)
+    if has_title:
+        raise AlreadyOnLoan()
+    if not title.is_free and paid_on_hand >= rule.max_on_hand:
+        raise LoanLimitReached(limit=rule.max_on_hand)
+
+
+def may_acquire_by_self_service(*, library, title) -> bool:
+    if not library.self_service_acquisition:
+        return False
+    return library.acquisition_price_cap is None or title.price <= library.acquisition_price_cap

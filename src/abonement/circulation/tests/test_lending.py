@@ -1,0 +1,239 @@
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.db import IntegrityError, transaction
+
+from abonement.catalog.models import CatalogAccess
+from abonement.circulation import policies, services
+from abonement.circulation.models import Copy, Hold, Loan, Request
+from abonement.core.models import Event
+from abonement.libraries.models import CreditEntry
+from abonement.notifications.models import Notice
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+def ledger_sum(library):
+    return sum(CreditEntry.objects.filter(library=library).values_list("amount", flat=True))
+
+
+@pytest.fixture
+def library(library_factory, operator_factory):
+    library = library_factory(lending_mode="self_service", max_on_hand=3, loan_days=14, timezone="Europe/Riga")
+    services.grant_credits(operator=operator_factory(network=library.network), library=library, amount=5, now=NOW)
+    library.refresh_from_db()
+    return library
+
+
+@pytest.fixture
+def card(card_factory, library):
+    return card_factory(library=library, birth_date=date(2012, 1, 1))
+
+
+@pytest.mark.django_db
+class TestCredits:
+    def test_balance_equals_ledger(self, library, operator_factory):
+        assert library.credits == 5 == ledger_sum(library)
+        services.grant_credits(operator=None, library=library, amount=-2, now=NOW)
+        library.refresh_from_db()
+        assert library.credits == 3 == ledger_sum(library)
+        assert CreditEntry.objects.filter(kind="correction").get().balance_after == 3
+
+    def test_never_below_zero(self, library):
+        with pytest.raises(policies.InsufficientCredits) as error:
+            services.grant_credits(operator=None, library=library, amount=-6, now=NOW)
+        assert error.value.params["missing"] == 1
+        library.refresh_from_db()
+        assert library.credits == 5 == ledger_sum(library)
+
+    def test_database_refuses_a_negative_balance(self, library):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            type(library).objects.filter(pk=library.pk).update(credits=-1)
+
+    def test_zero_amount_is_refused(self, library):
+        with pytest.raises(services.InvalidAmount):
+            services.grant_credits(operator=None, library=library, amount=0, now=NOW)
+
+
+@pytest.mark.django_db
+class TestTake:
+    def test_first_take_acquires_a_copy_second_reader_reuses_a_returned_one(self, card, card_factory, library,
+                                                                            title_factory):
+        title = title_factory(price=2)
+        loan = services.take(card=card, title=title, now=NOW)
+        library.refresh_from_db()
+        assert library.credits == 3 == ledger_sum(library)
+        entry = CreditEntry.objects.get(kind="acquisition")
+        assert (entry.amount, entry.title, entry.card) == (-2, title, card)
+        assert loan.due_at == datetime(2026, 12, 8, 21, 59, 59, tzinfo=UTC)  # 23:59:59 in Riga
+        services.return_loan(loan=loan, actor=card.user, now=NOW + timedelta(hours=1))
+        other = card_factory(library=library)
+        second = services.take(card=other, title=title, now=NOW + timedelta(hours=2))
+        assert second.copy == loan.copy
+        library.refresh_from_db()
+        assert library.credits == 3 and Copy.objects.count() == 1
+        kinds = list(Event.objects.filter(card__isnull=False).order_by("id").values_list("kind", flat=True))
+        assert kinds == ["copy_acquired", "issued", "returned", "issued"]
+        assert Notice.objects.filter(kind="loan_issued").count() == 2
+
+    def test_free_titles_cost_nothing_and_do_not_count(self, card, library, title_factory):
+        for _ in range(3):
+            services.take(card=card, title=title_factory(), now=NOW)
+        with pytest.raises(policies.LoanLimitReached):
+            services.take(card=card, title=title_factory(), now=NOW)
+        free = [title_factory(is_free=True, price=0) for _ in range(4)]
+        for title in free:
+            services.take(card=card, title=title, now=NOW)
+        library.refresh_from_db()
+        assert library.credits == 2 and Loan.objects.filter(card=card, ended_at=None).count() == 7
+
+    def test_free_titles_can_be_taken_by_request_mode_readers(self, card, title_factory):
+        card.lending_mode = "by_request"
+        card.save()
+        services.take(card=card, title=title_factory(is_free=True, price=0), now=NOW)
+        with pytest.raises(policies.SelfServiceOff):
+            services.take(card=card, title=title_factory(), now=NOW)
+
+    @pytest.mark.parametrize(
+        ("change", "error"),
+        [
+            ({"status": "blocked"}, policies.CardBlocked),
+            ({"birth_date": date(2016, 1, 1)}, policies.AgeRatingNotMet),
+            ({"birth_date": None}, policies.AgeRatingNotMet),
+        ],
+    )
+    def test_refusals_change_nothing(self, card, library, title_factory, change, error):
+        for field, value in change.items():
+            setattr(card, field, value)
+        card.save()
+        with pytest.raises(error):
+            services.take(card=card, title=title_factory(age_rating=12), now=NOW)
+        library.refresh_from_db()
+        assert library.credits == 5 and not Loan.objects.exists() and not Copy.objects.exists()
+        assert not Notice.objects.filter(kind="loan_issued").exists()
+
+    def test_insufficient_credits(self, card, library, title_factory):
+        with pytest.raises(policies.InsufficientCredits) as error:
+            services.take(card=card, title=title_factory(price=8), now=NOW)
+        assert error.value.params["missing"] == 3
+        assert not Copy.objects.exists()
+
+    def test_same_title_twice(self, card, title_factory):
+        title = title_factory()
+        services.take(card=card, title=title, now=NOW)
+        with pytest.raises(policies.AlreadyOnLoan):
+            services.take(card=card, title=title, now=NOW)
+
+    def test_self_service_acquisition_forbidden_or_capped(self, card, library, title_factory):
+        library.acquisition_price_cap = 1
+        library.save()
+        with pytest.raises(policies.NoCopyAvailable):
+            services.take(card=card, title=title_factory(price=2), now=NOW)
+        library.self_service_acquisition = False
+        library.save()
+        with pytest.raises(policies.NoCopyAvailable):
+            services.take(card=card, title=title_factory(price=1), now=NOW)
+
+    def test_catalogue_selection_limits_acquisition(self, card, library, title_factory):
+        allowed, other = title_factory(), title_factory()
+        access = CatalogAccess.objects.create(library=library)
+        access.titles.add(allowed)
+        services.take(card=card, title=allowed, now=NOW)
+        with pytest.raises(services.NotInLibraryCatalog):
+            services.take(card=card, title=other, now=NOW)
+
+    def test_database_guards_one_open_loan_per_copy(self, card, card_factory, library, title_factory):
+        loan = services.take(card=card, title=title_factory(), now=NOW)
+        other = card_factory(library=library)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Loan.objects.create(copy=loan.copy, card=other, library=library, title=loan.title, started_at=NOW,
+                                due_at=NOW + timedelta(days=1))
+
+
+@pytest.mark.django_db
+class TestRequests:
+    def test_request_approve_and_reject(self, card, card_factory, library, librarian_factory, title_factory):
+        librarian = librarian_factory(library=library)
+        card.lending_mode = "by_request"
+        card.save()
+        wanted, refused = title_factory(), title_factory()
+        first = services.request_title(card=card, title=wanted, now=NOW)
+        second = services.request_title(card=card, title=refused, now=NOW)
+        with pytest.raises(services.AlreadyRequested):
+            services.request_title(card=card, title=wanted, now=NOW)
+        [outcome] = services.approve_requests(librarian=librarian, requests=[first], now=NOW)
+        assert outcome.error is None
+        first.refresh_from_db()
+        assert first.status == "approved" and first.loan.card == card and first.decided_by == librarian
+        [again] = services.approve_requests(librarian=librarian, requests=[first], now=NOW)
+        assert isinstance(again.error, services.AlreadyDecided)
+        with pytest.raises(services.ReasonRequired):
+            services.reject_requests(librarian=librarian, requests=[second], reason="  ", now=NOW)
+        services.reject_requests(librarian=librarian, requests=[second], reason="Not for your class", now=NOW)
+        second.refresh_from_db()
+        assert second.status == "rejected" and second.reason == "Not for your class"
+        notice = Notice.objects.get(kind="request_rejected")
+        assert "Not for your class" in notice.body
+        assert Event.objects.get(kind="request_rejected").reason == "Not for your class"
+
+    def test_reader_cancels_own_request_only(self, card, card_factory, library, title_factory):
+        request = services.request_title(card=card, title=title_factory(), now=NOW)
+        with pytest.raises(Request.DoesNotExist):
+            services.cancel_request(card=card_factory(library=library), request=request, now=NOW)
+        services.cancel_request(card=card, request=request, now=NOW)
+        request.refresh_from_db()
+        assert request.status == "cancelled"
+
+    def test_force_issue(self, card, library, librarian_factory, title_factory):
+        librarian = librarian_factory(library=library)
+        loan = services.force_issue(librarian=librarian, library=library, card_number=f" {card.number} ",
+                                    title=title_factory(), now=NOW)
+        assert loan.issued_by == librarian
+        with pytest.raises(services.UnknownCard):
+            services.force_issue(librarian=librarian, library=library, card_number="999", title=title_factory(),
+                                 now=NOW)
+
+
+@pytest.mark.django_db
+class TestQueueAndExpiry:
+    def test_return_goes_to_the_first_qualifying_reader(self, card, card_factory, library, title_factory):
+        library.self_service_acquisition = False
+        library.save()
+        title = title_factory()
+        Copy.objects.create(library=library, title=title, acquired_at=NOW)
+        loan = services.take(card=card, title=title, now=NOW)
+        blocked, first, second = (card_factory(library=library, birth_date=date(2010, 1, 1)) for _ in range(3))
+        for i, waiting in enumerate((blocked, first, second)):
+            with pytest.raises(policies.NoCopyAvailable):
+                services.take(card=waiting, title=title, now=NOW)
+            services.join_queue(card=waiting, title=title, now=NOW + timedelta(minutes=i))
+        blocked.status = "blocked"
+        blocked.save()
+        hold = Hold.objects.get(card=second)
+        assert services.queue_position(hold) == 3
+        services.return_loan(loan=loan, actor=card.user, now=NOW + timedelta(hours=1))
+        new = Loan.objects.get(ended_at=None)
+        assert new.card == first
+        skipped = Hold.objects.get(card=blocked)
+        assert skipped.status == "cancelled"
+        assert Notice.objects.filter(kind="queue_skipped", user=blocked.user).exists()
+        assert Notice.objects.filter(kind="queue_turn", user=first.user).exists()
+        assert services.queue_position(Hold.objects.get(card=second)) == 1
+        assert Event.objects.filter(kind="issued", card=first).get().actor is None
+
+    def test_expiry_ends_due_loans_once_and_serves_queue(self, card, card_factory, library, title_factory):
+        library.self_service_acquisition = False
+        library.save()
+        title = title_factory()
+        Copy.objects.create(library=library, title=title, acquired_at=NOW)
+        loan = services.take(card=card, title=title, now=NOW)
+        waiting = card_factory(library=library)
+        services.join_queue(card=waiting, title=title, now=NOW)
+        assert services.expire_due_loans(now=loan.due_at - timedelta(seconds=1)) == 0
+        assert services.expire_due_loans(now=loan.due_at) == 1
+        assert services.expire_due_loans(now=loan.due_at) == 0
+        loan.refresh_from_db()
+        assert loan.end_reason == "expired"
+        assert Event.objects.get(kind="loan_expired").actor_label == "System"
+        assert Loan.objects.get(ended_at=None).card == waiting
+        assert Notice.objects.filter(kind="loan_ended").count() == 1
