@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0002_import_matching_and_private_content'),
+        ('catalog', '0001_initial'),
         ('core', '0003_reader_events'),
         ('libraries', '0003_credit_ledger'),
         ('readers', '0001_initial'),

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0002_import_matching_and_private_content'),
+        ('catalog', '0001_initial'),
         ('libraries', '0002_lending_limits'),
         ('readers', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
