@@ -4,7 +4,7 @@ from django.urls import include, path
 
 from abonement.api.api import api
 from abonement.catalog import urls as catalog_urls
-from abonement.circulation import views as circulation_views
+from abonement.circulation import urls as circulation_urls
 from abonement.core import views as core_views
 from abonement.libraries.urls import operator_patterns, staff_patterns
 from abonement.notifications import views as notice_views
@@ -14,6 +14,7 @@ staff_urls = (
     staff_patterns
     + reader_urls.staff_patterns
     + catalog_urls.staff_patterns
+    + circulation_urls.staff_patterns
     + [
         path("notices/", notice_views.notice_list, name="notices"),
         path("notices/<int:notice_id>/", notice_views.notice_detail, name="notice"),
@@ -30,7 +31,7 @@ urlpatterns = [
         "operator/",
         include((operator_patterns[0] + reader_urls.operator_patterns + catalog_urls.operator_patterns, "operator")),
     ),
-    path("my/", include(([path("", circulation_views.my_books, name="my_books")], "circulation"))),
+    path("my/", include("abonement.circulation.urls")),
     path("my/", include((reader_urls.reader_patterns, "readers"))),
     path("catalog/", include(catalog_urls)),
     path("api/v1/", api.urls),

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from abonement.catalog.models import CatalogAccess, Title
 from abonement.circulation import policies
-from abonement.circulation.models import Copy, Hold, Loan, Request
+from abonement.circulation.models import Copy, Deferral, Hold, Loan, Request
 from abonement.core import clock, events
 from abonement.core.errors import DomainError
 from abonement.core.models import Event
@@ -580,3 +580,15 @@ def expire_due_loans(*, now: datetime | None = None, batch_size: int = 500) -> i
         ended += len(loans)
         if len(loans) < batch_size:
             return ended
+
+
+# ---- wish list ----------------------------------------------------------------------------------
+
+
+def defer(*, user, title: Title, now: datetime | None = None) -> Deferral:
+    deferral, _ = Deferral.objects.get_or_create(user=user, title=title, defaults={"created_at": now or clock.now()})
+    return deferral
+
+
+def undefer(*, user, title: Title) -> None:
+    Deferral.objects.filter(user=user, title=title).delete()

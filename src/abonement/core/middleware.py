@@ -1,4 +1,5 @@
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from abonement.core.errors import DomainError
 
@@ -14,5 +15,9 @@ class DomainErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, DomainError):
-            return render(request, "errors/domain.html", {"error": exception}, status=exception.status)
+            back = request.POST.get("next") or request.META.get("HTTP_REFERER")
+            if not (back and url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure())):
+                back = None
+            context = {"error": exception, "back_url": back}
+            return render(request, "errors/domain.html", context, status=exception.status)
         return None

@@ -64,3 +64,20 @@ class LibrarianForm(forms.Form):
         },
     )
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
+
+
+class CreditGrantForm(forms.Form):
+    amount = forms.IntegerField(
+        label=_("Credits"),
+        min_value=-100_000,
+        max_value=100_000,
+        help_text=_("A positive number adds credits; a negative one corrects a mistake (never below zero)."),
+        error_messages={"invalid": _("Enter a whole number of credits, like 50.")},
+    )
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def clean_amount(self):
+        amount = self.cleaned_data["amount"]
+        if amount == 0:
+            raise forms.ValidationError(_("The amount must be a whole number other than zero."))
+        return amount

@@ -8,6 +8,7 @@ operator_patterns = (
         path("libraries/new/", views.library_create, name="library_create"),
         path("libraries/<int:library_id>/", views.library_detail, name="library"),
         path("libraries/<int:library_id>/edit/", views.library_edit, name="library_edit"),
+        path("libraries/<int:library_id>/credits/", views.library_credits, name="library_credits"),
         path("libraries/<int:library_id>/librarians/new/", views.librarian_create, name="librarian_create"),
         path(
             "libraries/<int:library_id>/librarians/<int:librarian_id>/reset-password/",

@@ -1,14 +1,16 @@
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from abonement.accounts.models import User
+from abonement.circulation import services as circulation_services
 from abonement.core import tenancy
 from abonement.core.errors import DomainError, add_to_form
 from abonement.libraries import services
-from abonement.libraries.forms import LibrarianForm, LibraryForm
+from abonement.libraries.forms import CreditGrantForm, LibrarianForm, LibraryForm
 from abonement.libraries.models import Library
 
 # ---- Operator ------------------------------------------------------------------------------------
@@ -101,6 +103,31 @@ def librarian_reset_password(request, library_id: int, librarian_id: int):
         % {"email": librarian.email},
     )
     return redirect("operator:library", library_id=library.pk)
+
+
+@tenancy.operator_required
+def library_credits(request, library_id: int):
+    """Distribute credits to a library and see every movement of its balance (SPEC T3, L2)."""
+    library = tenancy.get_scoped(tenancy.operator_libraries(request.user), pk=library_id)
+    form = CreditGrantForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                circulation_services.grant_credits(operator=request.user, library=library, **form.cleaned_data)
+            except DomainError as error:
+                status = add_to_form(form, error, {error.code: "amount"})
+            else:
+                messages.success(request, _("The balance is updated."))
+                return redirect("operator:library_credits", library_id=library.pk)
+    library.refresh_from_db()
+    entries = Paginator(
+        library.credit_entries.select_related("actor", "title", "card").order_by("-at", "-id"), 50
+    ).get_page(request.GET.get("page"))
+    return render(
+        request, "libraries/library_credits.html", {"library": library, "form": form, "entries": entries}, status=status
+    )
 
 
 # ---- Librarian -----------------------------------------------------------------------------------

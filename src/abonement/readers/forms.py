@@ -177,3 +177,18 @@ class ConfirmCodeForm(forms.Form):
     code = forms.RegexField(
         label=_("Code"), regex=r"^\s*\d{6}\s*$", max_length=12, error_messages={"invalid": _("The code is 6 digits.")}
     )
+
+
+class PeriodForm(forms.Form):
+    start = forms.DateField(
+        label=_("From"), required=False, input_formats=DATE_FORMATS, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end = forms.DateField(
+        label=_("To"), required=False, input_formats=DATE_FORMATS, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            raise ValidationError(_("The period ends before it starts."))
+        return data

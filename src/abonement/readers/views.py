@@ -4,12 +4,16 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from abonement.circulation import services as circulation_services
+from abonement.circulation.models import Loan, Request
 from abonement.core import clock, tenancy
 from abonement.core.errors import DomainError, add_to_form
+from abonement.core.models import Event
 from abonement.core.spreadsheets import csv_response, xlsx_response
 from abonement.readers import services
 from abonement.readers.forms import (
@@ -20,6 +24,7 @@ from abonement.readers.forms import (
     GroupForm,
     LendingForm,
     MergeForm,
+    PeriodForm,
     ReaderForm,
     SearchForm,
 )
@@ -160,20 +165,88 @@ def reader_create(request):
     return render(request, "readers/reader_form.html", {"form": form, "creating": True}, status=status)
 
 
+HISTORY_KINDS = [
+    "issued",
+    "returned",
+    "loan_expired",
+    "requested",
+    "request_cancelled",
+    "request_approved",
+    "request_rejected",
+    "queued",
+    "queue_left",
+    "queue_skipped",
+    "copy_acquired",
+]
+
+
+def _history(card: Card, request):
+    """The card's circulation events in the chosen period (SPEC R7)."""
+    period = PeriodForm(request.GET or None)
+    events = Event.objects.filter(card=card, kind__in=HISTORY_KINDS).select_related("title").order_by("-at", "-id")
+    if period.is_valid():
+        start, end = period.cleaned_data.get("start"), period.cleaned_data.get("end")
+        if start:
+            events = events.filter(at__date__gte=start)
+        if end:
+            events = events.filter(at__date__lte=end)
+    return events, period
+
+
+def _detail_context(request, card: Card, **extra) -> dict:
+    tab = request.GET.get("tab", "on_hand")
+    context = {
+        "card": card,
+        "lending_form": LendingForm(instance=card),
+        "groups": card.groups.order_by("name"),
+        "tab": tab,
+        "on_hand": Loan.objects.filter(card=card, ended_at__isnull=True).select_related("title").order_by("due_at"),
+        "card_requests": Request.objects.filter(card=card).select_related("title").order_by("-created_at")[:100],
+    }
+    if tab == "history":
+        context["history"], context["period"] = _history(card, request)
+        context["history"] = context["history"][:500]
+    context.update(extra)
+    return context
+
+
 @tenancy.librarian_required
 def reader_detail(request, card_id: int):
     card = _card(request, card_id)
-    return render(
-        request,
-        "readers/reader_detail.html",
-        {
-            "card": card,
-            "lending_form": LendingForm(instance=card),
-            "today": clock.now().date(),
-            "groups": card.groups.order_by("name"),
-            "tab": request.GET.get("tab", "on_hand"),
-        },
+    return render(request, "readers/reader_detail.html", _detail_context(request, card))
+
+
+@tenancy.librarian_required
+def reader_history_export(request, card_id: int):
+    card = _card(request, card_id)
+    events, _period = _history(card, request)
+    rows = (
+        [e.at.astimezone(), e.get_kind_display(), e.actor_label, e.title.title if e.title else "", e.reason]
+        for e in events.iterator(chunk_size=2000)
     )
+    header = [_("When"), _("Action"), _("Who"), _("Title"), _("Reason")]
+    return xlsx_response(f"reader-{card.number}-history.xlsx", header, rows, title=_("History"))
+
+
+@tenancy.librarian_required
+@require_POST
+def reader_requests(request, card_id: int):
+    """Approve or reject this reader's waiting requests in place (SPEC R7)."""
+    card = _card(request, card_id)
+    ids = [int(i) for i in request.POST.getlist("request") if i.isdigit()]
+    waiting = list(Request.objects.filter(card=card, pk__in=ids, status=Request.Status.WAITING))
+    if request.POST.get("action") == "reject":
+        circulation_services.reject_requests(
+            librarian=request.user, requests=waiting, reason=request.POST.get("reason", "")
+        )
+        messages.success(request, _("Rejected: %(count)d.") % {"count": len(waiting)})
+    else:
+        outcomes = circulation_services.approve_requests(librarian=request.user, requests=waiting)
+        for outcome in outcomes:
+            if outcome.error:
+                messages.error(request, f"{outcome.request.title.title}: {outcome.error}")
+        messages.success(request, _("Approved: %(count)d.") % {"count": sum(1 for o in outcomes if not o.error)})
+    return redirect(f"{reverse('staff:reader', kwargs={'card_id': card.pk})}?tab=requests")
 
 
 @tenancy.librarian_required
@@ -210,16 +283,7 @@ def reader_lending(request, card_id: int):
     form = LendingForm(request.POST, instance=Card(library=card.library, user=card.user))
     if not form.is_valid():
         return render(
-            request,
-            "readers/reader_detail.html",
-            {
-                "card": card,
-                "lending_form": form,
-                "today": clock.now().date(),
-                "groups": card.groups.order_by("name"),
-                "tab": "on_hand",
-            },
-            status=400,
+            request, "readers/reader_detail.html", _detail_context(request, card, lending_form=form), status=400
         )
     services.update_lending(
         librarian=request.user,

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from abonement.catalog.models import Title
 from abonement.notifications import services as notices
 from abonement.readers.models import Group
 from abonement.testing.factories import TEST_PASSWORD
@@ -44,6 +45,7 @@ def two_worlds(network_factory, library_factory, librarian_factory, operator_fac
     reader_b = user_factory()
     card_b = card_factory(library=lib_b, full_name="Foreign Reader B")
     group_b = Group.objects.create(library=lib_b, name="Foreign group B")
+    paper_b = Title.objects.create(title="Foreign paper title B", format="paper", network=net_b)
     card_b.groups.add(group_b)
     with transaction.atomic():
         notice_b = notices.queue(
@@ -62,6 +64,7 @@ def two_worlds(network_factory, library_factory, librarian_factory, operator_fac
             "notice_id": notice_b.pk,
             "card_id": card_b.pk,
             "group_id": group_b.pk,
+            "title_id": paper_b.pk,
         },
         "lib_b": lib_b,
     }
@@ -75,7 +78,7 @@ def signed_in(user):
 
 def test_every_area_url_is_known():
     params = {p for _, ps in area_patterns() for p in ps}
-    assert params <= {"library_id", "librarian_id", "notice_id", "card_id", "group_id", "fmt"}, (
+    assert params <= {"library_id", "librarian_id", "notice_id", "card_id", "group_id", "fmt", "title_id"}, (
         f"new URL parameters {params}: add a foreign object for each to two_worlds"
     )
     assert len(area_patterns()) >= 8
