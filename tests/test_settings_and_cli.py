@@ -57,7 +57,7 @@ def test_abonement_command_is_installed_and_lists_its_verbs():
         timeout=60,
     )
     assert result.returncode == 0, result.stderr
-    for verb in ("demo", "serve", "createoperator", "db_worker", "migrate"):
+    for verb in ("demo", "serve", "createoperator", "worker", "db_worker", "migrate"):
         assert verb in result.stdout
 
 

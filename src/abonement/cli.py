@@ -10,7 +10,7 @@ abonement <django command>
 import os
 import sys
 
-ALIASES = {"worker": "db_worker"}
+ALIASES: dict[str, str] = {}
 
 
 def main() -> None:

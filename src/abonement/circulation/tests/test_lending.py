@@ -57,8 +57,9 @@ class TestCredits:
 
 @pytest.mark.django_db
 class TestTake:
-    def test_first_take_acquires_a_copy_second_reader_reuses_a_returned_one(self, card, card_factory, library,
-                                                                            title_factory):
+    def test_first_take_acquires_a_copy_second_reader_reuses_a_returned_one(
+        self, card, card_factory, library, title_factory
+    ):
         title = title_factory(price=2)
         loan = services.take(card=card, title=title, now=NOW)
         library.refresh_from_db()
@@ -146,8 +147,14 @@ class TestTake:
         loan = services.take(card=card, title=title_factory(), now=NOW)
         other = card_factory(library=library)
         with pytest.raises(IntegrityError), transaction.atomic():
-            Loan.objects.create(copy=loan.copy, card=other, library=library, title=loan.title, started_at=NOW,
-                                due_at=NOW + timedelta(days=1))
+            Loan.objects.create(
+                copy=loan.copy,
+                card=other,
+                library=library,
+                title=loan.title,
+                started_at=NOW,
+                due_at=NOW + timedelta(days=1),
+            )
 
 
 @pytest.mark.django_db
@@ -186,12 +193,14 @@ class TestRequests:
 
     def test_force_issue(self, card, library, librarian_factory, title_factory):
         librarian = librarian_factory(library=library)
-        loan = services.force_issue(librarian=librarian, library=library, card_number=f" {card.number} ",
-                                    title=title_factory(), now=NOW)
+        loan = services.force_issue(
+            librarian=librarian, library=library, card_number=f" {card.number} ", title=title_factory(), now=NOW
+        )
         assert loan.issued_by == librarian
         with pytest.raises(services.UnknownCard):
-            services.force_issue(librarian=librarian, library=library, card_number="999", title=title_factory(),
-                                 now=NOW)
+            services.force_issue(
+                librarian=librarian, library=library, card_number="999", title=title_factory(), now=NOW
+            )
 
 
 @pytest.mark.django_db
@@ -237,3 +246,26 @@ class TestQueueAndExpiry:
         assert Event.objects.get(kind="loan_expired").actor_label == "System"
         assert Loan.objects.get(ended_at=None).card == waiting
         assert Notice.objects.filter(kind="loan_ended").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_worker_ends_due_loans_and_keeps_the_next_run_queued(card_factory, library_factory, title_factory):
+    from django.core.management import call_command
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from abonement.circulation.tasks import expire_loans, schedule_expiry
+
+    library = library_factory(lending_mode="self_service")
+    card = card_factory(library=library)
+    long_ago = timezone.now() - timedelta(days=60)
+    loan = services.take(card=card, title=title_factory(is_free=True, price=0), now=long_ago)
+    schedule_expiry()
+    schedule_expiry()  # a second worker start adds nothing
+    runs = DBTaskResult.objects.filter(task_path=expire_loans.module_path, status="READY")
+    assert runs.count() == 1
+    runs.update(run_after=long_ago)  # the scheduled run is due; the loan's last day is long over
+    call_command("worker", batch=True, verbosity=0)
+    loan.refresh_from_db()
+    assert loan.end_reason == "expired"
+    assert DBTaskResult.objects.filter(task_path=expire_loans.module_path, status="READY").count() == 1

@@ -19,7 +19,7 @@ class Command(BaseCommand):
         worker = None
         if not options["no_worker"]:
             # The embedded setup (SQLite, one machine) needs no other service: the worker runs beside the site.
-            worker = subprocess.Popen([sys.executable, "-m", "abonement.cli", "db_worker"])  # noqa: S603
+            worker = subprocess.Popen([sys.executable, "-m", "abonement.cli", "worker"])  # noqa: S603
         try:
             if settings.DEBUG:
                 call_command("runserver", options["bind"], use_reloader=False)
