@@ -5,6 +5,7 @@ from django.urls import include, path
 from abonement.api.api import api
 from abonement.catalog import urls as catalog_urls
 from abonement.circulation import urls as circulation_urls
+from abonement.circulation import views_requests
 from abonement.core import views as core_views
 from abonement.libraries.urls import operator_patterns, staff_patterns
 from abonement.notifications import views as notice_views
@@ -18,6 +19,8 @@ staff_urls = (
     + [
         path("notices/", notice_views.notice_list, name="notices"),
         path("notices/<int:notice_id>/", notice_views.notice_detail, name="notice"),
+        path("requests/", views_requests.requests_list, name="requests"),
+        path("requests/decide/", views_requests.requests_decide, name="requests_decide"),
     ],
     "staff",
 )

@@ -63,6 +63,10 @@ class LendingRule:
     def self_service(self) -> bool:
         return self.mode == LendingMode.SELF_SERVICE
 
+    def local_date(self, now: datetime) -> date:
+        """Today in the library's time zone: ages and due dates count in local days."""
+        return now.astimezone(zoneinfo.ZoneInfo(self.timezone)).date()
+
     def due(self, now: datetime) -> datetime:
         """23:59:59 of the last day of the loan, in the library's time zone (SPEC L7)."""
         tz = zoneinfo.ZoneInfo(self.timezone)

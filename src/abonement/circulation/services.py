@@ -208,7 +208,7 @@ def _check(card: Card, title: Title, rule, now: datetime) -> None:
         rule=rule,
         paid_on_hand=paid_on_hand(card),
         has_title=open_loans(card).filter(title=title).exists(),
-        today=now.date(),
+        today=rule.local_date(now),
     )
 
 

@@ -115,7 +115,7 @@ def action_for(user, title, *, now: datetime) -> Action:
             rule=rule,
             paid_on_hand=services.paid_on_hand(card),
             has_title=False,
-            today=now.date(),
+            today=rule.local_date(now),
         )
     except policies.AgeRatingNotMet as error:
         return Action("not_allowed", card=card, reason=str(error), deferred=deferred)

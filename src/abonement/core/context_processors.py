@@ -1,3 +1,4 @@
+from abonement.circulation import selectors as requests_selectors
 from abonement.core import tenancy
 
 
@@ -10,6 +11,6 @@ def shell(request):
     context = {"is_operator": tenancy.is_operator(user), "staff_library": library}
     if library is not None:
         context["staff_library_choices"] = tenancy.staff_libraries(user).order_by("name")
-        # Requests arrive with the lending issue; until then nothing can be waiting.
-        context["waiting_requests"] = 0
+        # The Ordered list's count, and whether requests arrived since the librarian last opened it.
+        context.update(requests_selectors.staff_header(request, library))
     return context

@@ -1,0 +1,244 @@
+"""Reads of requests for staff: the library's *Ordered* list and the header counts (SPEC L4).
+
+The list is one query whatever its size. The figures of a row are computed by the database: books on hand
+by correlated counts on the card's open loans (index card, ended_at), the reader's requests and the readers
+asking for the title by window counts over the library's waiting requests (one pass, however long a popular
+title's history is). So the list sorts, filters and paginates in SQL; Python formats one page.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import Coalesce, Lower, NullIf
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from abonement.catalog.models import AgeRating
+from abonement.circulation import policies
+from abonement.circulation.models import Loan, Request
+
+WAITING = Request.Status.WAITING
+
+# Session key: {library id: ISO time the librarian last opened the Ordered list}.
+SEEN_SESSION_KEY = "requests_seen"
+
+# Column key → (ordering for the ascending direction, the direction a first click on the header sorts by).
+# "waiting" ascending is the shortest wait first, i.e. the newest request first.
+SORTS = {
+    "waiting": ([F("created_at").desc(), F("id").desc()], "desc"),
+    "reader": ([Lower("card__full_name").asc(), F("card__number").asc()], "asc"),
+    "on_hand": ([F("paid_on_hand").asc(), F("free_on_hand").asc()], "desc"),
+    "requested": ([F("requested").asc()], "desc"),
+    "title": ([Lower("title__title").asc(), F("title_id").asc()], "asc"),
+    "demand": ([F("demand").asc()], "desc"),
+}
+DEFAULT_SORT = ("waiting", "desc")
+# Equal values keep one order whatever the direction: the longest waiting first.
+TIE_BREAK = [F("created_at").asc(), F("id").asc()]
+
+FILTERS = ("all", "problems")
+
+
+def _count(queryset: QuerySet, by: str) -> Coalesce:
+    """COUNT(*) of a correlated subquery, 0 when it has no rows."""
+    counted = queryset.order_by().values(by).annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _years_before(today: date, years: int) -> date:
+    """The latest birth date of someone who is `years` old today (29 February becomes the 28th)."""
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:
+        return today.replace(year=today.year - years, day=28)
+
+
+def _too_young(today: date) -> Case:
+    """policies.age_allows, in SQL: a rating above 0 needs a known birth date at least that many years ago."""
+    rules = [
+        When(title__age_rating=rating, then=Q(card__birth_date__isnull=True) | Q(card__birth_date__gt=cutoff))
+        for rating, cutoff in ((r, _years_before(today, r)) for r in AgeRating.values if r > 0)
+    ]
+    # A rating outside the known set (never written by the importers) is flagged rather than trusted.
+    unknown_rating = When(title__age_rating__gt=0, then=Value(True))
+    return Case(*rules, unknown_rating, default=Value(False), output_field=BooleanField())
+
+
+def waiting_requests(library) -> QuerySet[Request]:
+    """The library's waiting requests with the figures of the Ordered list annotated.
+
+    `requested` and `demand` are windows over this very queryset: filter it only through problems_only()
+    (Django computes a filter on a window in an outer query, so the counts still see every waiting request)."""
+    open_loans = Loan.objects.filter(card=OuterRef("card_id"), ended_at__isnull=True)
+    return (
+        Request.objects.filter(library=library, status=WAITING)
+        .select_related("card", "title")
+        .only(
+            "id",
+            "created_at",
+            "birth_date_was",
+            "card__id",
+            "card__full_name",
+            "card__number",
+            "card__birth_date",
+            "card__status",
+            "title__id",
+            "title__title",
+            "title__age_rating",
+            "title__is_free",
+        )
+        .annotate(
+            paid_on_hand=_count(open_loans.filter(is_free=False), "card"),
+            free_on_hand=_count(open_loans.filter(is_free=True), "card"),
+            requested=Window(Count("pk"), partition_by=[F("card_id")]),
+            demand=Window(Count("pk"), partition_by=[F("title_id")]),
+            # policies.lending_rule: the card's own limit, else the library's.
+            limit=Coalesce(NullIf(F("card__max_on_hand"), Value(0)), Value(library.max_on_hand)),
+        )
+    )
+
+
+def problems_only(requests: QuerySet[Request], *, today: date) -> QuerySet[Request]:
+    """Requests with any of the problems Row shows, by the same rules in SQL.
+
+    Every listed request counts in its reader's `requested`, so "limit reached" (paid ≥ limit) implies
+    "over the limit with the requests" (paid + requested > limit): one condition covers both. The lookups
+    name the annotations themselves, so the outer query Django builds for the window counts reuses the
+    computed columns instead of running the loan counts again."""
+    return requests.alias(too_young=_too_young(today)).filter(
+        Q(paid_on_hand__gt=F("limit") - F("requested"))
+        | Q(too_young=True)
+        | ~Q(card__status="active")
+        | Q(birth_date_was__isnull=False)
+    )
+
+
+def parse_sort(value: str | None) -> tuple[str, str]:
+    """ "title" → ("title", "asc"), "-title" → ("title", "desc"); anything unknown → the default."""
+    value = value or ""
+    key, direction = (value[1:], "desc") if value.startswith("-") else (value, "asc")
+    return (key, direction) if key in SORTS else DEFAULT_SORT
+
+
+def sorted_by(requests: QuerySet[Request], key: str, direction: str) -> QuerySet[Request]:
+    ascending, _first = SORTS[key]
+    if direction == "desc":
+        order = [expr.copy() for expr in ascending]
+        for expr in order:
+            expr.reverse_ordering()
+    else:
+        order = list(ascending)
+    return requests.order_by(*order, *TIE_BREAK)
+
+
+# ---- one page of rows, formatted -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    """A request of the Ordered list with what the annotations do not say: the reader's age, the wait, the
+    texts of the row and its problems (the rules of policies.check_can_borrow; problems_only() applies the
+    same ones in SQL). Built once per row so the template only prints."""
+
+    request: Request
+    age: int | None
+    waiting: str
+    title_url: str | None
+    reader_name: str
+    age_label: str
+    card_label: str
+    since: datetime
+    on_hand_label: str
+    limit_reached: bool
+    over_requested: bool
+    too_young: bool
+    card_blocked: bool
+
+    @property
+    def problems(self) -> bool:
+        flags = (self.limit_reached, self.over_requested, self.too_young, self.card_blocked)
+        return any(flags) or self.request.birth_date_was is not None
+
+
+def _row(r: Request, *, now: datetime, today: date, link) -> Row:
+    age = policies.age_on(r.card.birth_date, today)
+    return Row(
+        request=r,
+        age=age,
+        waiting=waited(r.created_at, now),
+        title_url=link(r.title_id) if link else None,
+        reader_name=r.card.full_name or _("(blank card)"),
+        card_label=_("card %(number)s") % {"number": r.card.number},
+        since=timezone.localtime(r.created_at),
+        age_label=_("age unknown") if age is None else ngettext("%(age)d year", "%(age)d years", age) % {"age": age},
+        on_hand_label=_("%(paid)d paid, %(free)d free") % {"paid": r.paid_on_hand, "free": r.free_on_hand},
+        # Approving would take the reader beyond the limit (free titles never count, as in the service).
+        limit_reached=not r.title.is_free and r.paid_on_hand >= r.limit,
+        over_requested=r.paid_on_hand + r.requested > r.limit,
+        too_young=not policies.age_allows(age_rating=r.title.age_rating, age=age),
+        card_blocked=r.card.status != "active",
+    )
+
+
+def waited(since: datetime, now: datetime) -> str:
+    """ "12 min", "3 h", "2 days": how long a request has waited, as the list shows it."""
+    seconds = max(0, int((now - since).total_seconds()))
+    if seconds < 3600:
+        return _("%(minutes)d min") % {"minutes": seconds // 60}
+    if seconds < 86400:
+        return _("%(hours)d h") % {"hours": seconds // 3600}
+    days = seconds // 86400
+    return ngettext("%(days)d day", "%(days)d days", days) % {"days": days}
+
+
+def _title_link():
+    """The book page URL maker, or None while the catalogue has no book page."""
+    try:
+        reverse("catalog:title", kwargs={"title_id": 1})
+    except NoReverseMatch:
+        return None
+    return lambda title_id: reverse("catalog:title", kwargs={"title_id": title_id})
+
+
+def rows(requests, *, now: datetime, today: date) -> list[Row]:
+    link = _title_link()
+    return [_row(r, now=now, today=today, link=link) for r in requests]
+
+
+# ---- the staff header ----------------------------------------------------------------------------
+
+
+def seen_at(session, library) -> datetime | None:
+    value = session.get(SEEN_SESSION_KEY, {}).get(str(library.pk))
+    return parse_datetime(value) if value else None
+
+
+def mark_seen(session, library, now: datetime) -> None:
+    session[SEEN_SESSION_KEY] = {**session.get(SEEN_SESSION_KEY, {}), str(library.pk): now.isoformat()}
+
+
+def staff_header(request, library) -> dict:
+    """`waiting_requests` of the library and `new_requests`: some arrived since the librarian last opened
+    the Ordered list (or they never opened it). One query."""
+    seen = seen_at(request.session, library)
+    counts = Request.objects.filter(library=library, status=WAITING).aggregate(
+        waiting=Count("pk"), new=Count("pk", filter=Q(created_at__gt=seen)) if seen else Count("pk")
+    )
+    return {"waiting_requests": counts["waiting"], "new_requests": counts["new"] > 0}
