@@ -5,6 +5,11 @@ catalogued in one network's union catalogue and has Items (physical copies) owne
 Search index tables live in the catalog.search app.
 """
 
+from functools import cached_property
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -12,8 +17,28 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class PrivateStorage(FileSystemStorage):
+    """Files that no URL serves: `private/` next to MEDIA_ROOT (or PRIVATE_MEDIA_ROOT when set)."""
+
+    @cached_property
+    def base_location(self):
+        default = getattr(settings, "PRIVATE_MEDIA_ROOT", None) or Path(settings.MEDIA_ROOT).parent / "private"
+        return self._value_or_setting(self._location, default)
+
+    @cached_property
+    def base_url(self):
+        return None
+
+    def url(self, name):
+        raise ValueError("Private files have no public URL; serve them through a view that checks access.")
+
+
+def private_storage() -> PrivateStorage:
+    return PrivateStorage()
+
+
 class Author(models.Model):
-    name = models.CharField(_("name"), max_length=300)
+    name = models.CharField(_("name"), max_length=300, db_index=True)
     sort_name = models.CharField(max_length=300, db_index=True, help_text=_("Surname first, for sorting."))
     description = models.TextField(_("about the author"), blank=True)
 
@@ -101,7 +126,11 @@ class Title(models.Model):
     illustrations = models.PositiveIntegerField(_("illustrations"), null=True, blank=True)
     duration_seconds = models.PositiveIntegerField(_("duration, seconds"), null=True, blank=True)
     cover = models.FileField(_("cover"), upload_to="covers/", blank=True)
-    content = models.FileField(_("content file"), upload_to="content/", blank=True, help_text=_("EPUB or audio."))
+    # Whole books are never public files: they live outside MEDIA_ROOT and are handed out by views that
+    # check a loan (SPEC L8). The fragment view reads them to serve the first ~20%.
+    content = models.FileField(
+        _("content file"), upload_to="content/", storage=private_storage, blank=True, help_text=_("EPUB or audio.")
+    )
     price = models.PositiveIntegerField(
         _("price, credits"), default=1, help_text=_("What acquiring one more copy costs; 0 for free titles.")
     )
@@ -125,10 +154,24 @@ class Title(models.Model):
     class Meta:
         ordering = ["title", "id"]
         verbose_name = _("title")
+        indexes = [
+            models.Index(fields=["-popularity", "id"], name="title_popularity_idx"),
+            # Import matching: the unique constraints are partial, which SQLite cannot use for an IN lookup.
+            models.Index(fields=["control_number"], name="title_control_number_idx"),
+            models.Index(fields=["title"], name="title_title_idx"),
+        ]
         constraints = [
+            # A record's control number is unique within its source in the shared catalogue and, for paper
+            # titles, within the network's union catalogue (two networks may import the same file).
             models.UniqueConstraint(
-                fields=["source", "control_number"], condition=~Q(control_number=""),
+                fields=["source", "control_number"],
+                condition=~Q(control_number="") & Q(network__isnull=True),
                 name="title_unique_control_number",
+            ),
+            models.UniqueConstraint(
+                fields=["network", "source", "control_number"],
+                condition=~Q(control_number="") & Q(network__isnull=False),
+                name="title_unique_control_number_in_network",
             ),
             models.CheckConstraint(
                 condition=Q(format="paper", network__isnull=False) | (~Q(format="paper") & Q(network__isnull=True)),
@@ -139,6 +182,26 @@ class Title(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def is_paper(self) -> bool:
+        return self.format == Format.PAPER
+
+    @property
+    def volume(self) -> str:
+        """Pages (and illustrations) or duration, as shown on the book page."""
+        if self.duration_seconds:
+            hours, rest = divmod(self.duration_seconds, 3600)
+            minutes = rest // 60
+            return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
+        if self.pages and self.illustrations:
+            return _("%(pages)d pages, %(illustrations)d illustrations") % {
+                "pages": self.pages,
+                "illustrations": self.illustrations,
+            }
+        if self.pages:
+            return _("%(pages)d pages") % {"pages": self.pages}
+        return ""
 
 
 class TitleAuthor(models.Model):

@@ -11,7 +11,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext_lazy as _
 
-from abonement.catalog.models import CatalogAccess, Title
+from abonement.catalog.models import Title
+from abonement.catalog.selectors import may_lend
 from abonement.circulation import policies
 from abonement.circulation.models import Copy, Deferral, Hold, Loan, Request
 from abonement.core import clock, events
@@ -120,13 +121,8 @@ def free_copies(*, library: Library, title: Title):
 
 
 def lendable_by(library: Library, title: Title) -> bool:
-    """Shared digital titles: within the library's catalogue access; paper titles: the library's own items."""
-    if title.network_id is not None:
-        return title.network_id == library.network_id
-    access = CatalogAccess.objects.filter(library=library).first()
-    if access is None or access.whole_catalog:
-        return True
-    return access.titles.filter(pk=title.pk).exists()
+    """Free titles always; paid ones within the library's part of the catalogue (paper: its network's)."""
+    return (title.is_free and title.network_id is None) or may_lend(library, title)
 
 
 def _lock_free_copy(*, library: Library, title: Title) -> Copy | None:

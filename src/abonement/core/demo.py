@@ -8,6 +8,7 @@ from datetime import date
 from django.db import transaction
 
 from abonement.accounts.models import User
+from abonement.catalog.demo import load_catalog_demo
 from abonement.libraries.models import LendingMode, Library, Network, StaffMembership
 from abonement.readers.models import Card
 
@@ -34,7 +35,6 @@ def load_demo() -> dict:
             "lending_mode": LendingMode.SELF_SERVICE,
             "max_on_hand": 3,
             "loan_days": 365,
-            "credits": 500,
             "timezone": "Europe/Moscow",
         },
     )
@@ -47,7 +47,6 @@ def load_demo() -> dict:
             "lending_mode": LendingMode.SELF_SERVICE,
             "max_on_hand": 5,
             "loan_days": 14,
-            "credits": 100,
             "timezone": "Europe/Riga",
             "opening_weekdays": "123456",
         },
@@ -86,8 +85,52 @@ def load_demo() -> dict:
         number="1000001",
         defaults={"library": school, "user": reader, "full_name": "Сидоров Пётр", "birth_date": date(2012, 4, 1)},
     )
+    load_catalog_demo(network, [school, public, branch])
+    _demo_lending(operator=operator, librarian=librarian, school=school, public=public, reader_card=reader.cards.get())
     return {
         "network": network,
         "libraries": [school, public, branch],
         "users": [admin, operator, librarian, librarian2, reader],
     }
+
+
+def _demo_lending(*, operator, librarian, school, public, reader_card) -> None:
+    """Credits through the ledger, a class of pupils, a few loans and waiting requests — once."""
+    from abonement.catalog.models import Title
+    from abonement.catalog.selectors import lendable_titles
+    from abonement.circulation import services as circulation
+    from abonement.circulation.models import Loan
+    from abonement.libraries.models import CreditEntry
+    from abonement.readers.models import Group
+    from abonement.readers.services import NewReader, create_readers
+
+    for library, amount in ((school, 500), (public, 100)):
+        if not CreditEntry.objects.filter(library=library).exists():
+            circulation.grant_credits(operator=operator, library=library, amount=amount, note="Demo")
+    if Group.objects.filter(library=school, name="5 А").exists():
+        return
+    pupils = [
+        ("Иванова Анна", date(2013, 3, 14)),
+        ("Петров Максим", date(2013, 7, 2)),
+        ("Смирнова Дарья", date(2012, 11, 30)),
+        ("Кузнецов Артём", date(2013, 1, 9)),
+        ("Попова Ева", date(2013, 5, 21)),
+        ("Васильев Лев", date(2012, 12, 1)),
+    ]
+    issued = create_readers(
+        librarian=librarian,
+        library=school,
+        source="bulk_import",
+        readers=[
+            NewReader(full_name=name, birth_date=born, email=f"pupil{i}@example.org", group_names=("5 А",))
+            for i, (name, born) in enumerate(pupils, start=1)
+        ],
+    )
+    paid = list(lendable_titles(school).filter(is_free=False, age_rating__lte=6).order_by("id")[:6])
+    free = Title.objects.filter(network__isnull=True, is_free=True, age_rating__lte=6).order_by("id").first()
+    if free and not Loan.objects.filter(card=reader_card).exists():
+        circulation.take(card=reader_card, title=free)
+    for item, title in zip(issued[:3], paid[:3], strict=False):
+        circulation.force_issue(librarian=librarian, library=school, card_number=item.card.number, title=title)
+    for item, title in zip(issued[3:], paid[3:], strict=False):
+        circulation.request_title(card=item.card, title=title)

@@ -1,0 +1,148 @@
+"""Catalogue state changes: imports (the work is in importers/) and each library's part of the shared
+catalogue (SPEC T3)."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from abonement.catalog import importers
+from abonement.catalog.importers import normalize
+from abonement.catalog.models import CatalogAccess, Genre, Tag, Title
+from abonement.catalog.selectors import shared_titles
+from abonement.core.errors import DomainError
+
+MAX_ISBNS = 10_000
+CHUNK = 2000
+
+
+class TooManyIsbns(DomainError):
+    code = "too_many_isbns"
+    status = 400
+    message = _("At most %(max)d ISBNs at once.")
+
+
+@dataclass
+class SelectionChange:
+    changed: int = 0
+    not_found: list[str] = field(default_factory=list)
+    invalid: list[str] = field(default_factory=list)
+
+
+def parse_isbns(text: str) -> tuple[list[str], list[str]]:
+    """(valid ISBNs, tokens that are not ISBNs) from text with ISBNs separated by spaces, commas or lines."""
+    tokens = [t for t in re.split(r"[\s,;]+", text or "") if t]
+    valid, invalid = [], []
+    for token in tokens:
+        isbn = normalize.isbn(token)
+        if isbn and len(re.sub(r"[^0-9Xx]", "", token)) == len(isbn):
+            valid.append(isbn)
+        else:
+            invalid.append(token)
+    valid = list(dict.fromkeys(valid))
+    if len(valid) > MAX_ISBNS:
+        raise TooManyIsbns(max=MAX_ISBNS)
+    return valid, invalid
+
+
+def import_catalog_file(
+    file,
+    *,
+    format: str | None = None,  # noqa: A002
+    network=None,
+    library=None,
+    libraries=None,
+    source: str = "",
+    batch_size: int = importers.DEFAULT_BATCH_SIZE,
+    progress=None,
+) -> importers.ImportReport:
+    """Import a catalogue file into the shared digital catalogue (`network` None) or a network's paper catalogue
+    (items into the libraries the records name among `libraries`, else into `library`). NotACatalogFile when
+    the file is not one; callers check who may import where."""
+    return importers.import_file(
+        file,
+        format=format,
+        source=source,
+        network=network,
+        library=library,
+        libraries=libraries,
+        batch_size=batch_size,
+        progress=progress,
+    )
+
+
+def _access(library) -> CatalogAccess:
+    access, _created = CatalogAccess.objects.select_for_update().get_or_create(library=library)
+    return access
+
+
+@transaction.atomic
+def set_whole_catalog(*, library, whole: bool) -> CatalogAccess:
+    """Let the library lend the whole shared catalogue, or only its selection (which is kept either way)."""
+    access = _access(library)
+    if access.whole_catalog != whole:
+        access.whole_catalog = whole
+        access.save(update_fields=["whole_catalog"])
+    return access
+
+
+def _add(access: CatalogAccess, title_ids) -> int:
+    link = CatalogAccess.titles.through
+    title_ids = list(title_ids)
+    added = 0
+    for start in range(0, len(title_ids), CHUNK):
+        chunk = title_ids[start : start + CHUNK]
+        present = set(link.objects.filter(catalogaccess=access, title_id__in=chunk).values_list("title_id", flat=True))
+        rows = [link(catalogaccess=access, title_id=pk) for pk in chunk if pk not in present]
+        link.objects.bulk_create(rows, ignore_conflicts=True)
+        added += len(rows)
+    return added
+
+
+@transaction.atomic
+def add_by_isbn(*, library, isbns: list[str]) -> SelectionChange:
+    access = _access(library)
+    rows = list(shared_titles().filter(isbn__in=isbns).values_list("isbn", "id"))
+    found = {isbn for isbn, _pk in rows}
+    return SelectionChange(
+        changed=_add(access, [pk for _isbn, pk in rows]), not_found=[i for i in isbns if i not in found]
+    )
+
+
+@transaction.atomic
+def add_by_genre(*, library, genre: Genre) -> SelectionChange:
+    access = _access(library)
+    return SelectionChange(changed=_add(access, shared_titles().filter(genres=genre).values_list("id", flat=True)))
+
+
+@transaction.atomic
+def add_by_tag(*, library, name: str) -> SelectionChange:
+    """Every shared title with a tag of this name, in any letter case ("Vasara", "vasara")."""
+    access = _access(library)
+    tags = Tag.objects.filter(name__iexact=name.strip())
+    ids = shared_titles().filter(tags__in=tags).values_list("id", flat=True).distinct()
+    return SelectionChange(changed=_add(access, ids))
+
+
+@transaction.atomic
+def add_titles(*, library, titles) -> SelectionChange:
+    access = _access(library)
+    ids = [t.pk if isinstance(t, Title) else t for t in titles]
+    return SelectionChange(changed=_add(access, shared_titles().filter(pk__in=ids).values_list("id", flat=True)))
+
+
+@transaction.atomic
+def remove_by_isbn(*, library, isbns: list[str]) -> SelectionChange:
+    access = _access(library)
+    link = CatalogAccess.titles.through
+    found = set(shared_titles().filter(isbn__in=isbns).values_list("isbn", flat=True))
+    removed, _ = link.objects.filter(catalogaccess=access, title__isbn__in=isbns).delete()
+    return SelectionChange(changed=removed, not_found=[i for i in isbns if i not in found])
+
+
+@transaction.atomic
+def clear_selection(*, library) -> int:
+    access = _access(library)
+    removed, _ = CatalogAccess.titles.through.objects.filter(catalogaccess=access).delete()
+    return removed
