@@ -5,6 +5,8 @@ passwords and would spend minutes doing it.
 """
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz")
 os.environ.setdefault("EMAIL_URL", "locmem://")
@@ -21,3 +23,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 ALLOWED_HOSTS = ["*"]
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not Django's shared-cache in-memory database: threads of the concurrency tests then use real,
+    # separate connections with WAL and the busy timeout, as production does. One name per test process, so
+    # parallel runs on this machine do not meet; Django deletes it at the end of the run.
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": str(Path(tempfile.gettempdir()) / f"abonement-test-{os.getpid()}.sqlite3"),
+    }

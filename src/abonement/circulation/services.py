@@ -97,7 +97,7 @@ def grant_credits(
     now = now or clock.now()
     if not isinstance(amount, int) or amount == 0:
         raise InvalidAmount()
-    library = Library.objects.select_for_update().get(pk=library.pk)
+    library = Library.objects.select_for_update(no_key=True).get(pk=library.pk)
     kind = CreditEntry.Kind.GRANT if amount > 0 else CreditEntry.Kind.CORRECTION
     entry = _move_credits(library=library, amount=amount, kind=kind, now=now, actor=operator, note=note)
     events.record(Event.Kind.CREDITS_GRANTED, actor=operator, library=library, now=now, amount=amount, note=note)
@@ -127,7 +127,7 @@ def lendable_by(library: Library, title: Title) -> bool:
 
 def _lock_free_copy(*, library: Library, title: Title) -> Copy | None:
     # SKIP LOCKED: concurrent takers each get a different free copy instead of queueing on the same row.
-    return free_copies(library=library, title=title).select_for_update(skip_locked=True).first()
+    return free_copies(library=library, title=title).select_for_update(skip_locked=True, no_key=True).first()
 
 
 def _acquire(*, library: Library, title: Title, now: datetime, actor, card) -> Copy:
@@ -151,7 +151,7 @@ def _acquire(*, library: Library, title: Title, now: datetime, actor, card) -> C
 
 
 def _lock_card(card: Card) -> Card:
-    return Card.objects.select_for_update(of=("self",)).select_related("library", "user").get(pk=card.pk)
+    return Card.objects.select_for_update(of=("self",), no_key=True).select_related("library", "user").get(pk=card.pk)
 
 
 def _lend(
@@ -223,7 +223,7 @@ def _issue(
             and not policies.may_acquire_by_self_service(library=library, title=title)
         ):
             raise policies.NoCopyAvailable()
-        library = Library.objects.select_for_update().get(pk=library.pk)
+        library = Library.objects.select_for_update(no_key=True).get(pk=library.pk)
         # A copy may have come back while we waited for the library lock.
         copy = _lock_free_copy(library=library, title=title) or _acquire(
             library=library, title=title, now=now, actor=issued_by or card.user, card=card
@@ -297,7 +297,7 @@ def request_title(*, card: Card, title: Title, now: datetime | None = None) -> R
 @transaction.atomic
 def cancel_request(*, card: Card, request: Request, now: datetime | None = None) -> Request:
     now = now or clock.now()
-    request = Request.objects.select_for_update().get(pk=request.pk, card=card)
+    request = Request.objects.select_for_update(no_key=True).get(pk=request.pk, card=card)
     if request.status != Request.Status.WAITING:
         raise AlreadyDecided(status=request.get_status_display().lower())
     request.status, request.decided_at = Request.Status.CANCELLED, now
@@ -360,7 +360,7 @@ def join_queue(*, card: Card, title: Title, now: datetime | None = None) -> Hold
 @transaction.atomic
 def leave_queue(*, card: Card, hold: Hold, now: datetime | None = None) -> Hold:
     now = now or clock.now()
-    hold = Hold.objects.select_for_update().get(pk=hold.pk, card=card)
+    hold = Hold.objects.select_for_update(no_key=True).get(pk=hold.pk, card=card)
     if hold.status == Hold.Status.WAITING:
         hold.status, hold.ended_at = Hold.Status.CANCELLED, now
         hold.save(update_fields=["status", "ended_at"])
@@ -396,7 +396,9 @@ def approve_requests(*, librarian, requests: list[Request], now: datetime | None
 
 def _approve(*, librarian, request: Request, now: datetime) -> Request:
     request = (
-        Request.objects.select_for_update().select_related("card__library", "card__user", "title").get(pk=request.pk)
+        Request.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("card__library", "card__user", "title")
+        .get(pk=request.pk)
     )
     if request.status != Request.Status.WAITING:
         raise AlreadyDecided(status=request.get_status_display().lower())
@@ -431,7 +433,7 @@ def reject_requests(*, librarian, requests: list[Request], reason: str, now: dat
         raise ReasonRequired()
     rejected = []
     for request in (
-        Request.objects.select_for_update()
+        Request.objects.select_for_update(of=("self",), no_key=True)
         .select_related("card__library", "card__user", "title")
         .filter(pk__in=[r.pk for r in requests])
         .order_by("pk")
@@ -486,7 +488,11 @@ class UnknownCard(DomainError):
 def return_loan(*, loan: Loan, actor, now: datetime | None = None) -> Loan:
     """Early return by the reader (or at the desk). The freed copy serves the queue."""
     now = now or clock.now()
-    loan = Loan.objects.select_for_update(of=("self",)).select_related("card__user", "card__library").get(pk=loan.pk)
+    loan = (
+        Loan.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("card__user", "card__library")
+        .get(pk=loan.pk)
+    )
     if loan.ended_at is not None:
         return loan
     _end(loan, reason=Loan.EndReason.RETURNED, actor=actor, now=now)
@@ -514,11 +520,11 @@ def _end(loan: Loan, *, reason: str, actor, now: datetime) -> None:
 def serve_queue(*, copy: Copy, now: datetime) -> Loan | None:
     """Give a freed copy to the first reader in line who still qualifies; tell the skipped ones why (SPEC L3).
     Runs inside the caller's transaction, which holds the copy's loan row."""
-    copy = Copy.objects.select_for_update().select_related("title", "library").get(pk=copy.pk)
+    copy = Copy.objects.select_for_update(of=("self",), no_key=True).select_related("title", "library").get(pk=copy.pk)
     if Loan.objects.filter(copy=copy, ended_at__isnull=True).exists():
         return None
     holds = (
-        Hold.objects.select_for_update(skip_locked=True)
+        Hold.objects.select_for_update(skip_locked=True, no_key=True)
         .filter(library=copy.library, title=copy.title, status=Hold.Status.WAITING)
         .order_by("created_at", "id")
     )
@@ -565,7 +571,7 @@ def expire_due_loans(*, now: datetime | None = None, batch_size: int = 500) -> i
     while True:
         with transaction.atomic():
             loans = list(
-                Loan.objects.select_for_update(of=("self",), skip_locked=True)
+                Loan.objects.select_for_update(of=("self",), skip_locked=True, no_key=True)
                 .select_related("card__user", "card__library", "title", "copy")
                 .filter(ended_at__isnull=True, due_at__lte=now)
                 .order_by("due_at", "id")[:batch_size]

@@ -178,7 +178,7 @@ def create_readers(
 
 
 def _create_readers(*, librarian, library, readers, source, language, now) -> list[Issued]:
-    Library.objects.select_for_update().get(pk=library.pk)
+    Library.objects.select_for_update(no_key=True).get(pk=library.pk)
     numbers = allocate_card_numbers(len(readers))
     passwords = [generate_password() for _ in readers]
     users = User.objects.bulk_create(
