@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -60,6 +60,10 @@ def _filtered_cards(request):
     status = request.GET.get("status")
     if status in STATUS_FILTERS:
         cards = cards.filter(status=STATUS_FILTERS[status])
+    elif status == "borrowed":  # "active" readers in the seed's sense: ever got a book
+        cards = cards.filter(Exists(Loan.objects.filter(card=OuterRef("pk"))))
+    elif status == "on_hand":
+        cards = cards.filter(Exists(Loan.objects.filter(card=OuterRef("pk"), ended_at__isnull=True)))
     return cards.order_by("full_name", "number"), form, status
 
 

@@ -14,7 +14,6 @@ postings read in key order come best first.
 
 import math
 import multiprocessing
-import os
 import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -33,7 +32,6 @@ DESCRIPTION_WORDS = 40
 COMMON_IN_DESCRIPTIONS = 5_000
 SUGGESTION_KEY_LENGTH = 100
 INDEX_MODELS = (Posting, Term, Word, Deletion, Suggestion)
-PARALLEL_FROM = 20_000  # titles; below this a rebuild analyses in one process
 AUTHOR_ROLES = {"", "author", "автор", "autors"}
 
 
@@ -413,13 +411,13 @@ def _analyse_in_worker(documents: list[Document]) -> _Analysed:
 
 
 def _workers(requested: int | None) -> int:
-    """Analysis runs in forked worker processes for a large catalogue (pure Python work: they never touch
-    the database; the main process reads titles and writes the index)."""
-    if requested is not None:
-        return max(1, requested)
-    if "fork" not in multiprocessing.get_all_start_methods() or (os.cpu_count() or 1) < 2:
+    """Analysis may run in forked worker processes (pure Python work: they never touch the database; the
+    main process reads titles and writes the index). Off by default: each worker warms its own word cache
+    and documents travel between processes, so it only pays on idle cores — on a busy 2-core machine one
+    process was faster (BENCHMARKS.md)."""
+    if requested is None or requested <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return 2 if Title.objects.count() >= PARALLEL_FROM else 1
+    return requested
 
 
 def rebuild_index(

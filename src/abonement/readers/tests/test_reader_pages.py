@@ -312,3 +312,26 @@ def test_new_group_names_differing_in_case_make_one_group(librarian_factory, lib
     issued = create_readers(librarian=librarian_factory(library=library), library=library, readers=readers)
     assert Group.objects.filter(library=library).count() == 2
     assert all(i.card.groups.count() == 2 for i in issued)
+
+
+@pytest.mark.django_db
+def test_filters_ever_borrowed_and_on_hand(staff, card_factory, library, title_factory):
+    from abonement.circulation import services as lending
+
+    returned, holding, _never = (
+        card_factory(library=library, full_name=n) for n in ("Returned R", "Holding H", "Never N")
+    )
+    lending.grant_credits(operator=None, library=library, amount=2)
+    loan = lending.force_issue(
+        librarian=staff.librarian, library=library, card_number=returned.number, title=title_factory()
+    )
+    lending.return_loan(loan=loan, actor=None)
+    lending.force_issue(librarian=staff.librarian, library=library, card_number=holding.number, title=title_factory())
+
+    def names(status):
+        html = staff.get("/staff/readers/", {"status": status}).content.decode()
+        return {n for n in ("Returned R", "Holding H", "Never N") if n in html}
+
+    assert names("borrowed") == {"Returned R", "Holding H"}
+    assert names("on_hand") == {"Holding H"}
+    assert names("") == {"Returned R", "Holding H", "Never N"}

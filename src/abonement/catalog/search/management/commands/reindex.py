@@ -16,8 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--statistics", action="store_true", help="only recount term frequencies")
         parser.add_argument("--chunk-size", type=int, default=10_000, help="titles read per query (default 10000)")
+        parser.add_argument("--workers", type=int, default=1, help="processes analysing text (default 1)")
 
-    def handle(self, *args, statistics=False, chunk_size=10_000, verbosity=1, **options):
+    def handle(self, *args, statistics=False, chunk_size=10_000, workers=1, verbosity=1, **options):
         started = time.perf_counter()
         if statistics:
             indexer.refresh_statistics()
@@ -28,7 +29,7 @@ class Command(BaseCommand):
             if verbosity > 1:
                 self.stdout.write(f"  {message}")
 
-        stats = indexer.rebuild_index(chunk_size=chunk_size, progress=progress)
+        stats = indexer.rebuild_index(chunk_size=chunk_size, workers=workers, progress=progress)
         backend.vacuum(indexer.INDEX_MODELS)
         self.stdout.write(
             f"Indexed {stats.titles:,} titles in {time.perf_counter() - started:.1f} s: {stats.postings:,} postings, "

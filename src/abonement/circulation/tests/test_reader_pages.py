@@ -1,0 +1,130 @@
+"""The reader's side of lending over HTTP: the book page's one action, My books, and clear 4xx refusals."""
+
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from abonement.circulation import services
+from abonement.circulation.models import Copy, Hold, Loan, Request
+from abonement.testing.factories import TEST_PASSWORD
+
+
+def signed_in(user) -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert client.post("/login/", {"identifier": user.username, "password": TEST_PASSWORD}).status_code == 302
+    return client
+
+
+@pytest.fixture
+def library(library_factory):
+    library = library_factory(lending_mode="self_service", max_on_hand=2, loan_days=14)
+    services.grant_credits(operator=None, library=library, amount=3)
+    return library
+
+
+@pytest.fixture
+def card(card_factory, library):
+    return card_factory(library=library, birth_date=date(2012, 5, 1))
+
+
+@pytest.mark.django_db
+class TestBookPageAction:
+    def test_take_then_read_then_return(self, card, title_factory):
+        title = title_factory(title="Dzimtene")
+        client = signed_in(card.user)
+        page = client.get(f"/catalog/titles/{title.pk}/").content.decode()
+        assert f'action="/my/titles/{title.pk}/take/"' in page
+        response = client.post(f"/my/titles/{title.pk}/take/")
+        assert response.status_code == 302
+        page = client.get(f"/catalog/titles/{title.pk}/").content.decode()
+        assert "On loan until" in page and "23:59" in page
+        shelf = client.get("/my/").content.decode()
+        assert "Dzimtene" in shelf and "On loan until" in shelf
+        loan = Loan.objects.get(card=card)
+        assert client.post(f"/my/loans/{loan.pk}/return/").status_code == 302
+        loan.refresh_from_db()
+        assert loan.end_reason == "returned"
+        assert "Dzimtene" in client.get("/my/", {"tab": "archive"}).content.decode()
+
+    def test_by_request_reader_requests_and_cancels(self, card, title_factory):
+        card.lending_mode = "by_request"
+        card.save()
+        title = title_factory()
+        client = signed_in(card.user)
+        assert f'action="/my/titles/{title.pk}/request/"' in client.get(f"/catalog/titles/{title.pk}/").content.decode()
+        client.post(f"/my/titles/{title.pk}/request/")
+        assert "Requested. Issue date unknown" in client.get("/my/").content.decode()
+        again = client.post(f"/my/titles/{title.pk}/request/")
+        assert again.status_code == 409 and "already requested" in again.content.decode()
+        request = Request.objects.get(card=card)
+        client.post(f"/my/requests/{request.pk}/cancel/")
+        request.refresh_from_db()
+        assert request.status == "cancelled"
+
+    def test_queue_when_no_copy_may_be_acquired(self, card, card_factory, library, title_factory):
+        library.self_service_acquisition = False
+        library.save()
+        title = title_factory()
+        Copy.objects.create(library=library, title=title, acquired_at=library.created_at)
+        holder = card_factory(library=library)
+        services.take(card=holder, title=title)
+        client = signed_in(card.user)
+        assert f'action="/my/titles/{title.pk}/queue/"' in client.get(f"/catalog/titles/{title.pk}/").content.decode()
+        client.post(f"/my/titles/{title.pk}/queue/")
+        shelf = client.get("/my/", {"tab": "queued"}).content.decode()
+        assert "In queue: number 1" in shelf and "expected about" in shelf
+        hold = Hold.objects.get(card=card)
+        client.post(f"/my/holds/{hold.pk}/leave/")
+        hold.refresh_from_db()
+        assert hold.status == "cancelled"
+
+    def test_defer(self, card, title_factory):
+        title = title_factory(title="Later")
+        client = signed_in(card.user)
+        client.post(f"/my/titles/{title.pk}/defer/")
+        assert "Later" in client.get("/my/", {"tab": "deferred"}).content.decode()
+
+    def test_anonymous_sees_sign_in(self, client, title_factory):
+        title = title_factory()
+        assert "Sign in to take or request this book" in client.get(f"/catalog/titles/{title.pk}/").content.decode()
+
+
+@pytest.mark.django_db
+class TestRefusals:
+    def test_above_age_is_403_and_changes_nothing(self, card, title_factory):
+        title = title_factory(age_rating=18)
+        response = signed_in(card.user).post(f"/my/titles/{title.pk}/take/")
+        assert response.status_code == 403 and "rated 18+" in response.content.decode()
+        assert not Loan.objects.exists() and not Copy.objects.exists()
+
+    def test_balance_cannot_pay(self, card, title_factory):
+        response = signed_in(card.user).post(f"/my/titles/{title_factory(price=9).pk}/take/")
+        assert response.status_code == 409 and "6 more credits are needed" in response.content.decode()
+
+    def test_someone_elses_loan_request_or_hold_is_404(self, card, card_factory, library, title_factory):
+        other = card_factory(library=library)
+        loan = services.take(card=other, title=title_factory())
+        other.lending_mode = "by_request"
+        other.save()
+        request = services.request_title(card=other, title=title_factory())
+        client = signed_in(card.user)
+        assert client.post(f"/my/loans/{loan.pk}/return/").status_code == 404
+        assert client.post(f"/my/requests/{request.pk}/cancel/").status_code == 404
+        loan.refresh_from_db()
+        request.refresh_from_db()
+        assert loan.ended_at is None and request.status == "waiting"
+
+    def test_forced_issue_unknown_and_blocked_cards(
+        self, card, card_factory, library, librarian_factory, title_factory
+    ):
+        title = title_factory()
+        client = signed_in(librarian_factory(library=library))
+        unknown = client.post(f"/staff/titles/{title.pk}/issue/", {"card_number": "424242"})
+        assert unknown.status_code == 404 and "There is no reader card 424242" in unknown.content.decode()
+        blocked = card_factory(library=library, status="blocked")
+        response = client.post(f"/staff/titles/{title.pk}/issue/", {"card_number": blocked.number})
+        assert response.status_code == 403 and "is blocked" in response.content.decode()
+        ok = client.post(f"/staff/titles/{title.pk}/issue/", {"card_number": card.number})
+        assert ok.status_code == 302
+        assert Loan.objects.get().card == card
