@@ -308,7 +308,6 @@ def test_one_return_serves_only_the_first_of_twenty_queued_readers(clients, libr
 EXPIRY_BATCH = 8  # a power of two: the setup pairs loans by bit arithmetic on their order
 
 
-
 def _due_loans(*, libraries: list[Library], count: int, card_factory, title_factory) -> list[Loan]:
     """`count` open, due loans, one per title and reader, spread over `libraries` so that neighbouring batches
     meet the libraries in opposite orders. Readers swap: reader i waits for the book of reader
