@@ -27,6 +27,7 @@ from pymarc import Record
 
 from abonement.catalog.importers import marc
 from abonement.catalog.importers.base import (
+    SCALAR_FIELDS,
     ImportReport,
     Position,
     RecordError,
@@ -67,38 +68,9 @@ TITLE_COLUMNS = (
     "updated_at",
 )
 # What an import may change on an existing title (and so what is read to compare).
-UPDATED_COLUMNS = (
-    "format",
-    "title",
-    "series_id",
-    "series_number",
-    "description",
-    "language",
-    "publisher",
-    "year",
-    "isbn",
-    "age_rating",
-    "pages",
-    "illustrations",
-    "duration_seconds",
-    "price",
-    "is_free",
-    "source",
-    "control_number",
-)
-PLAIN_FIELDS = (
-    "title",
-    "series_number",
-    "description",
-    "language",
-    "publisher",
-    "year",
-    "isbn",
-    "age_rating",
-    "pages",
-    "illustrations",
-    "duration_seconds",
-)
+UPDATED_COLUMNS = (*SCALAR_FIELDS, "series_id", "source", "control_number")
+# Fields copied as they are; price, free flag and format go through their own rules.
+PLAIN_FIELDS = tuple(name for name in SCALAR_FIELDS if name not in {"price", "is_free", "format"})
 
 
 def _insert(table: str, columns: tuple[str, ...], rows: list[tuple], returning: bool = False) -> list[int]:
