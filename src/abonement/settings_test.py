@@ -31,3 +31,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(Path(tempfile.gettempdir()) / f"abonement-test-{os.getpid()}.sqlite3"),
     }
+elif os.environ.get("ABONEMENT_TEST_DB"):
+    # Several engineers' runs on one PostgreSQL server each name their own test database.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ["ABONEMENT_TEST_DB"]}  # noqa: F405
