@@ -7,8 +7,9 @@ transaction and writes nothing when it raises. Events and notices are written in
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from abonement.catalog.models import Title
@@ -21,6 +22,8 @@ from abonement.core.models import Event
 from abonement.libraries.models import CreditEntry, Library
 from abonement.notifications import services as notices
 from abonement.readers.models import Card
+
+User = get_user_model()
 
 
 class NotInLibraryCatalog(DomainError):
@@ -197,15 +200,29 @@ def _notify(card: Card, kind: str, *, now: datetime, **context) -> None:
         )
 
 
-def _check(card: Card, title: Title, rule, now: datetime) -> None:
+# What the lending rules read from the card; refreshed under the card's row lock.
+_RULE_FIELDS = ("status", "birth_date", "lending_mode", "max_on_hand")
+
+
+def _lock_and_check(card: Card, title: Title, now: datetime) -> policies.LendingRule:
+    """Lock the card row, refresh what the rules read, and raise if the reader may not get `title` now.
+    Two queries: the lock, and one count of the reader's open loans (paid, and of this title)."""
+    fresh = Card.objects.select_for_update(no_key=True).filter(pk=card.pk).values(*_RULE_FIELDS).get()
+    for field, value in fresh.items():
+        setattr(card, field, value)
+    rule = policies.lending_rule(library=card.library, card=card)
+    on_hand = open_loans(card).aggregate(
+        paid=Count("pk", filter=Q(is_free=False)), this_title=Count("pk", filter=Q(title=title))
+    )
     policies.check_can_borrow(
         card=card,
         title=title,
         rule=rule,
-        paid_on_hand=paid_on_hand(card),
-        has_title=open_loans(card).filter(title=title).exists(),
+        paid_on_hand=on_hand["paid"],
+        has_title=on_hand["this_title"] > 0,
         today=rule.local_date(now),
     )
+    return rule
 
 
 def _issue(
@@ -213,8 +230,6 @@ def _issue(
 ) -> Loan:
     """Lend `title` to `card`: a free copy if there is one, otherwise a newly acquired copy."""
     library = card.library
-    # Refuse early, before taking any lock; the check is repeated once the card is locked.
-    _check(card, title, policies.lending_rule(library=library, card=card), now)
     copy = _lock_free_copy(library=library, title=title)
     if copy is None:
         if (
@@ -225,12 +240,10 @@ def _issue(
             raise policies.NoCopyAvailable()
         library = Library.objects.select_for_update(no_key=True).get(pk=library.pk)
         # A copy may have come back while we waited for the library lock.
-        copy = _lock_free_copy(library=library, title=title) or _acquire(
-            library=library, title=title, now=now, actor=issued_by or card.user, card=card
-        )
-    card = _lock_card(card)
-    rule = policies.lending_rule(library=card.library, card=card)
-    _check(card, title, rule, now)
+        copy = _lock_free_copy(library=library, title=title)
+    rule = _lock_and_check(card, title, now)
+    if copy is None:
+        copy = _acquire(library=library, title=title, now=now, actor=issued_by or card.user, card=card)
     return _lend(
         copy=copy,
         card=card,
@@ -243,6 +256,26 @@ def _issue(
     )
 
 
+def _issue_retrying(**kwargs) -> Loan:
+    """`_issue` in its own transaction. A copy found free can be lent by a transaction that commits between our
+    read and our lock (SKIP LOCKED does not re-read the loans); the database then refuses the second open loan of
+    that copy and we look again — the next look sees that loan. The same reader twice is refused."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _issue(**kwargs)
+        except IntegrityError as exc:
+            if not _copy_was_taken(exc) or attempt == 2:
+                raise policies.AlreadyOnLoan() from exc
+    raise AssertionError("unreachable")
+
+
+def _copy_was_taken(exc: IntegrityError) -> bool:
+    # PostgreSQL names the constraint; SQLite names the column of the partial unique index.
+    text = str(exc)
+    return "one_open_loan_per_copy" in text or "circulation_loan.copy_id" in text
+
+
 # ---- reader actions -----------------------------------------------------------------------------
 
 
@@ -252,12 +285,7 @@ def take(*, card: Card, title: Title, now: datetime | None = None) -> Loan:
     rule = policies.lending_rule(library=card.library, card=card)
     if not rule.self_service and not title.is_free:
         raise policies.SelfServiceOff()
-    try:
-        with transaction.atomic():
-            return _issue(card=card, title=title, now=now, issued_by=None, self_service=True)
-    except IntegrityError as exc:
-        # Two clicks of the same reader at the same instant: the database let only one loan through.
-        raise policies.AlreadyOnLoan() from exc
+    return _issue_retrying(card=card, title=title, now=now, issued_by=None, self_service=True)
 
 
 @transaction.atomic
@@ -354,6 +382,11 @@ def join_queue(*, card: Card, title: Title, now: datetime | None = None) -> Hold
         title=title,
         now=now,
     )
+    # A copy may have come back since the reader was offered the queue: serve the queue now, not at the next return.
+    copy = _lock_free_copy(library=card.library, title=title)
+    if copy is not None:
+        serve_queue(copy=copy, now=now)
+        hold.refresh_from_db()
     return hold
 
 
@@ -468,11 +501,7 @@ def force_issue(*, librarian, library: Library, card_number: str, title: Title, 
     card = Card.objects.select_related("library", "user").filter(library=library, number=card_number.strip()).first()
     if card is None:
         raise UnknownCard(number=card_number.strip())
-    try:
-        with transaction.atomic():
-            return _issue(card=card, title=title, now=now, issued_by=librarian, self_service=False)
-    except IntegrityError as exc:
-        raise policies.AlreadyOnLoan() from exc
+    return _issue_retrying(card=card, title=title, now=now, issued_by=librarian, self_service=False)
 
 
 class UnknownCard(DomainError):
@@ -495,17 +524,10 @@ def return_loan(*, loan: Loan, actor, now: datetime | None = None) -> Loan:
     )
     if loan.ended_at is not None:
         return loan
-    _end(loan, reason=Loan.EndReason.RETURNED, actor=actor, now=now)
-    serve_queue(copy=loan.copy, now=now)
-    return loan
-
-
-def _end(loan: Loan, *, reason: str, actor, now: datetime) -> None:
-    loan.ended_at, loan.end_reason = now, reason
+    loan.ended_at, loan.end_reason = now, Loan.EndReason.RETURNED
     loan.save(update_fields=["ended_at", "end_reason"])
-    kind = Event.Kind.RETURNED if reason == Loan.EndReason.RETURNED else Event.Kind.LOAN_EXPIRED
     events.record(
-        kind,
+        Event.Kind.RETURNED,
         actor=actor,
         library=loan.card.library,
         subject_user=loan.card.user,
@@ -513,8 +535,8 @@ def _end(loan: Loan, *, reason: str, actor, now: datetime) -> None:
         title=loan.title,
         now=now,
     )
-    if reason == Loan.EndReason.EXPIRED:
-        _notify(loan.card, "loan_ended", now=now, loan=loan, title=loan.title)
+    serve_queue(copy=loan.copy, now=now)
+    return loan
 
 
 def serve_queue(*, copy: Copy, now: datetime) -> Loan | None:
@@ -524,15 +546,15 @@ def serve_queue(*, copy: Copy, now: datetime) -> Loan | None:
     if Loan.objects.filter(copy=copy, ended_at__isnull=True).exists():
         return None
     holds = (
-        Hold.objects.select_for_update(skip_locked=True, no_key=True)
+        Hold.objects.select_for_update(of=("self",), skip_locked=True, no_key=True)
+        .select_related("card__library", "card__user")
         .filter(library=copy.library, title=copy.title, status=Hold.Status.WAITING)
         .order_by("created_at", "id")
     )
     for hold in holds:
-        card = _lock_card(hold.card)
-        rule = policies.lending_rule(library=card.library, card=card)
+        card = hold.card
         try:
-            _check(card, copy.title, rule, now)
+            rule = _lock_and_check(card, copy.title, now)
         except DomainError as error:
             hold.status, hold.ended_at = Hold.Status.CANCELLED, now
             hold.save(update_fields=["status", "ended_at"])
@@ -563,25 +585,81 @@ def serve_queue(*, copy: Copy, now: datetime) -> Loan | None:
     return None
 
 
-def expire_due_loans(*, now: datetime | None = None, batch_size: int = 500) -> int:
-    """End every loan whose last day is over, actor "System" (SPEC L7). Safe to run twice or in two workers
-    at once: each loan is taken under a row lock (SKIP LOCKED) and only while it is still open."""
+def expire_due_loans(*, now: datetime | None = None, batch_size: int = 2000) -> int:
+    """End every loan whose last day is over, actor "System" (SPEC L7), set-based: a batch of loans costs a
+    constant number of queries, plus one `serve_queue` per freed copy that someone waits for. Safe to run twice
+    or in two workers at once: each loan is taken under a row lock (SKIP LOCKED) and only while it is still open
+    (PostgreSQL re-reads a row it had to wait for; SQLite runs one writer at a time)."""
     now = now or clock.now()
     ended = 0
     while True:
         with transaction.atomic():
-            loans = list(
-                Loan.objects.select_for_update(of=("self",), skip_locked=True, no_key=True)
-                .select_related("card__user", "card__library", "title", "copy")
+            # By card, so a reader's loans usually fall into one batch and one notice.
+            loan_ids = list(
+                Loan.objects.select_for_update(skip_locked=True, no_key=True)
                 .filter(ended_at__isnull=True, due_at__lte=now)
-                .order_by("due_at", "id")[:batch_size]
+                .order_by("card_id", "id")
+                .values_list("id", flat=True)[:batch_size]
             )
-            for loan in loans:
-                _end(loan, reason=Loan.EndReason.EXPIRED, actor=None, now=now)
-                serve_queue(copy=loan.copy, now=now)
-        ended += len(loans)
-        if len(loans) < batch_size:
+            if loan_ids:
+                _expire(loan_ids, now=now)
+        ended += len(loan_ids)
+        if len(loan_ids) < batch_size:
             return ended
+
+
+def _expire(loan_ids: list[int], *, now: datetime) -> None:
+    """End the locked open loans `loan_ids`: events, one "loans ended" notice per reader, then the queues."""
+    Loan.objects.filter(pk__in=loan_ids).update(ended_at=now, end_reason=Loan.EndReason.EXPIRED)
+    _record_expiry_events(loan_ids, now=now)
+    _notify_loans_ended(loan_ids, now=now)
+    waited_for = Hold.objects.filter(library=OuterRef("library"), title=OuterRef("title"), status=Hold.Status.WAITING)
+    for copy in Copy.objects.filter(loans__pk__in=loan_ids).filter(Exists(waited_for)).order_by("pk"):
+        serve_queue(copy=copy, now=now)
+
+
+def _record_expiry_events(loan_ids: list[int], *, now: datetime) -> None:
+    """One INSERT … SELECT instead of an Event object per loan: 100,000 expiries must take seconds (issue #5).
+    The rows are what `events.record(LOAN_EXPIRED, actor=None, …)` writes for each loan."""
+    event, loan, card = Event._meta.db_table, Loan._meta.db_table, Card._meta.db_table
+    placeholders = ", ".join(["%s"] * len(loan_ids))
+    # Table names come from the models and every value is a parameter.
+    sql = (
+        f"INSERT INTO {event} (kind, at, library_id, actor_id, actor_label, subject_user_id, ip, card_id,"  # noqa: S608
+        f" title_id, reason, details)"
+        f" SELECT %s, %s, c.library_id, NULL, %s, c.user_id, NULL, l.card_id, l.title_id, '', '{{}}'"
+        f" FROM {loan} l JOIN {card} c ON c.id = l.card_id WHERE l.id IN ({placeholders}) ORDER BY l.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Event.Kind.LOAN_EXPIRED, now, events.SYSTEM, *loan_ids])
+
+
+def _notify_loans_ended(loan_ids: list[int], *, now: datetime) -> None:
+    ended = (
+        Loan.objects.filter(pk__in=loan_ids, card__user__email__gt="")
+        .order_by("card_id", "title__title")
+        .values_list(
+            "card_id", "card__library_id", "card__user_id", "card__user__email", "card__user__language", "title__title"
+        )
+    )
+    by_card: dict[int, list] = {}
+    for card_id, *reader, title in ended:
+        by_card.setdefault(card_id, [reader, []])[1].append(title)
+    libraries = Library.objects.in_bulk({reader[0] for reader, _ in by_card.values()})
+    notices.queue_many(
+        kind="loan_ended",
+        outgoing=[
+            notices.Outgoing(
+                to=email,
+                language=language,
+                library=libraries[library_id],
+                user=User(pk=user_id),
+                context={"titles": titles},
+            )
+            for (library_id, user_id, email, language), titles in by_card.values()
+        ],
+        now=now,
+    )
 
 
 # ---- wish list ----------------------------------------------------------------------------------

@@ -85,9 +85,12 @@ def request_title(request, title_id: int):
 def join_queue(request, title_id: int):
     title = _title(title_id)
     hold = services.join_queue(card=_reader_card(request), title=title)
-    messages.success(
-        request, _("You are number %(position)d in the queue.") % {"position": services.queue_position(hold)}
-    )
+    if hold.loan_id:
+        messages.success(request, _("A copy was free: “%(title)s” is yours now.") % {"title": title.title})
+    else:
+        messages.success(
+            request, _("You are number %(position)d in the queue.") % {"position": services.queue_position(hold)}
+        )
     return _back(request, title)
 
 

@@ -7,6 +7,9 @@ from abonement.core.models import Event
 
 security_log = logging.getLogger("abonement.security")
 
+# The actor shown for what the platform does by itself (loan expiry, the queue).
+SYSTEM = "System"
+
 SECURITY_KINDS = {
     Event.Kind.LOGIN,
     Event.Kind.LOGIN_FAILED,
@@ -26,7 +29,7 @@ SECURITY_KINDS = {
 
 def record(kind, *, actor=None, library=None, subject_user=None, ip=None, now=None, card=None, title=None,
            reason="", **details) -> Event:
-    label = "System" if actor is None else (actor.get_full_name() or actor.get_username())
+    label = SYSTEM if actor is None else (actor.get_full_name() or actor.get_username())
     event = Event.objects.create(
         kind=kind,
         at=now or clock.now(),

@@ -6,6 +6,7 @@ never sent for a change that did not happen and never lost for one that did.
 """
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -69,6 +70,52 @@ def queue(
     )
     deliver_notice.enqueue(notice.pk)
     return notice
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One notice of a batch for `queue_many`."""
+
+    to: str
+    context: dict
+    language: str = "ru"
+    library: object = None
+    user: object = None
+
+
+def queue_many(*, kind: str, outgoing: list[Outgoing], now: datetime | None = None) -> list[Notice]:
+    """`queue()` for many e-mails of one kind at once (loan expiry, mass issue): one INSERT for the notices and
+    one delivery task for all of them, in the caller's transaction."""
+    from abonement.notifications.tasks import deliver_notices
+
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("notices.queue_many() must run inside the transaction of the change it reports")
+    if not outgoing:
+        return []
+    now = now or clock.now()
+    rows = []
+    for item in outgoing:
+        subject, body = render(
+            kind,
+            language=item.language,
+            context={"library": item.library, "site_url": settings.SITE_URL, **item.context},
+        )
+        rows.append(
+            Notice(
+                kind=kind,
+                channel=Notice.Channel.EMAIL,
+                to=item.to,
+                subject=subject,
+                body=body,
+                language=item.language,
+                library=item.library,
+                user=item.user,
+                created_at=now,
+            )
+        )
+    notices = Notice.objects.bulk_create(rows, batch_size=500)  # PostgreSQL and SQLite ≥ 3.35 return the ids
+    deliver_notices.enqueue([notice.pk for notice in notices])
+    return notices
 
 
 def retry_delay(attempts: int) -> timedelta:

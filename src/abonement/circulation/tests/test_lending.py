@@ -247,6 +247,85 @@ class TestQueueAndExpiry:
         assert Loan.objects.get(ended_at=None).card == waiting
         assert Notice.objects.filter(kind="loan_ended").count() == 1
 
+    def test_expiry_writes_full_events_and_one_notice_per_reader(self, card, card_factory, library, title_factory):
+        other = card_factory(library=library, birth_date=date(2012, 1, 1))
+        titles = [title_factory(title=name) for name in ("Ёлка", "Ķēniņš", "Аленький цветочек")]
+        for title in titles:
+            services.take(card=card, title=title, now=NOW)
+        services.take(card=other, title=titles[0], now=NOW)
+        due = Loan.objects.first().due_at
+        # Batches of 2 split the first reader's loans: still every loan ends exactly once.
+        assert services.expire_due_loans(now=due, batch_size=2) == 4
+        assert not Loan.objects.filter(ended_at=None).exists()
+        expired = Event.objects.filter(kind="loan_expired")
+        assert expired.count() == 4
+        assert {
+            (e.card_id, e.title_id, e.subject_user_id, e.library_id, e.actor_id, e.actor_label) for e in expired
+        } == {
+            (loan.card_id, loan.title_id, loan.card.user_id, library.pk, None, "System") for loan in Loan.objects.all()
+        }
+        assert all(e.at == due for e in expired)
+        for_first = Notice.objects.filter(kind="loan_ended", user=card.user)
+        assert sum(len([t for t in ("Ёлка", "Ķēniņš", "Аленький цветочек") if t in n.body]) for n in for_first) == 3
+        assert for_first.count() <= 2  # one per reader and batch
+        [for_other] = Notice.objects.filter(kind="loan_ended", user=other.user)
+        assert "Ёлка" in for_other.subject and for_other.to == other.user.email
+        assert services.expire_due_loans(now=due) == 0
+        assert Event.objects.filter(kind="loan_expired").count() == 4
+
+    def test_one_notice_lists_every_book_of_the_reader(self, card, title_factory):
+        for name in ("First book", "Second book"):
+            services.take(card=card, title=title_factory(title=name), now=NOW)
+        services.expire_due_loans(now=Loan.objects.first().due_at)
+        [notice] = Notice.objects.filter(kind="loan_ended")
+        assert "2 books" in notice.subject
+        assert "- First book" in notice.body and "- Second book" in notice.body
+
+    def test_joining_the_queue_when_a_copy_came_back_lends_it_at_once(self, card, card_factory, library, title_factory):
+        library.self_service_acquisition = False
+        library.save()
+        title = title_factory()
+        Copy.objects.create(library=library, title=title, acquired_at=NOW)
+        loan = services.take(card=card, title=title, now=NOW)
+        waiting = card_factory(library=library)
+        with pytest.raises(policies.NoCopyAvailable):
+            services.take(card=waiting, title=title, now=NOW)
+        # The copy comes back between the refusal and the click on "Join the queue".
+        Loan.objects.filter(pk=loan.pk).update(ended_at=NOW, end_reason="returned")
+        hold = services.join_queue(card=waiting, title=title, now=NOW)
+        assert hold.status == "fulfilled" and hold.loan.card == waiting
+        assert Notice.objects.filter(kind="queue_turn", user=waiting.user).exists()
+
+
+@pytest.mark.django_db
+def test_a_copy_lent_meanwhile_is_told_apart_from_the_same_reader_twice(card, card_factory, library, title_factory):
+    """`take` retries on the first and refuses the second: the classifier reads this database's real errors."""
+    loan = services.take(card=card, title=title_factory(), now=NOW)
+    spare = Copy.objects.create(library=library, title=loan.title, acquired_at=NOW)
+    due = NOW + timedelta(days=1)
+    with pytest.raises(IntegrityError) as same_copy, transaction.atomic():
+        Loan.objects.create(
+            copy=loan.copy,
+            card=card_factory(library=library),
+            library=library,
+            title=loan.title,
+            started_at=NOW,
+            due_at=due,
+        )
+    with pytest.raises(IntegrityError) as same_reader, transaction.atomic():
+        Loan.objects.create(copy=spare, card=card, library=library, title=loan.title, started_at=NOW, due_at=due)
+    assert services._copy_was_taken(same_copy.value)
+    assert not services._copy_was_taken(same_reader.value)
+
+
+@pytest.mark.django_db
+def test_a_take_costs_a_bounded_number_of_queries(card, library, title_factory, django_assert_max_num_queries):
+    title = title_factory()
+    Copy.objects.create(library=library, title=title, acquired_at=NOW)
+    # savepoint, copy, card lock, on-hand count, loan, event, notice, delivery task, release
+    with django_assert_max_num_queries(9):
+        services.take(card=card, title=title, now=NOW)
+
 
 @pytest.mark.django_db(transaction=True)
 def test_worker_ends_due_loans_and_keeps_the_next_run_queued(card_factory, library_factory, title_factory):
