@@ -166,9 +166,10 @@ def _lend(
     now: datetime,
     issued_by,
     actor,
-    notice_kind: str = "loan_issued",
+    notice_kind: str | None = "loan_issued",
 ) -> Loan:
-    """Create the loan; the card is locked and checked by the caller. `actor` None is the System."""
+    """Create the loan; the card is locked and checked by the caller. `actor` None is the System.
+    `notice_kind` None: no e-mail (the reader took the book themselves and saw the due date on screen)."""
     loan = Loan.objects.create(
         copy=copy,
         card=card,
@@ -182,7 +183,8 @@ def _lend(
     events.record(
         Event.Kind.ISSUED, actor=actor, library=card.library, subject_user=card.user, card=card, title=title, now=now
     )
-    _notify(card, notice_kind, now=now, loan=loan, title=title)
+    if notice_kind:
+        _notify(card, notice_kind, now=now, loan=loan, title=title)
     return loan
 
 
@@ -226,7 +228,7 @@ def _lock_and_check(card: Card, title: Title, now: datetime) -> policies.Lending
 
 
 def _issue(
-    *, card: Card, title: Title, now: datetime, issued_by, self_service: bool, notice_kind: str = "loan_issued"
+    *, card: Card, title: Title, now: datetime, issued_by, self_service: bool, notice_kind: str | None = "loan_issued"
 ) -> Loan:
     """Lend `title` to `card`: a free copy if there is one, otherwise a newly acquired copy."""
     library = card.library
@@ -285,7 +287,7 @@ def take(*, card: Card, title: Title, now: datetime | None = None) -> Loan:
     rule = policies.lending_rule(library=card.library, card=card)
     if not rule.self_service and not title.is_free:
         raise policies.SelfServiceOff()
-    return _issue_retrying(card=card, title=title, now=now, issued_by=None, self_service=True)
+    return _issue_retrying(card=card, title=title, now=now, issued_by=None, self_service=True, notice_kind=None)
 
 
 @transaction.atomic
