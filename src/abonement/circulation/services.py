@@ -4,12 +4,13 @@ Lock order, always: library (credits) → copies → card → requests/holds. Ea
 transaction and writes nothing when it raises. Events and notices are written in the same transaction.
 """
 
+from collections import defaultdict, deque
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from abonement.catalog.models import Title
@@ -206,27 +207,6 @@ def _notify(card: Card, kind: str, *, now: datetime, **context) -> None:
 _RULE_FIELDS = ("status", "birth_date", "lending_mode", "max_on_hand")
 
 
-def _lock_and_check(card: Card, title: Title, now: datetime) -> policies.LendingRule:
-    """Lock the card row, refresh what the rules read, and raise if the reader may not get `title` now.
-    Two queries: the lock, and one count of the reader's open loans (paid, and of this title)."""
-    fresh = Card.objects.select_for_update(no_key=True).filter(pk=card.pk).values(*_RULE_FIELDS).get()
-    for field, value in fresh.items():
-        setattr(card, field, value)
-    rule = policies.lending_rule(library=card.library, card=card)
-    on_hand = open_loans(card).aggregate(
-        paid=Count("pk", filter=Q(is_free=False)), this_title=Count("pk", filter=Q(title=title))
-    )
-    policies.check_can_borrow(
-        card=card,
-        title=title,
-        rule=rule,
-        paid_on_hand=on_hand["paid"],
-        has_title=on_hand["this_title"] > 0,
-        today=rule.local_date(now),
-    )
-    return rule
-
-
 def _issue(
     *, card: Card, title: Title, now: datetime, issued_by, self_service: bool, notice_kind: str | None = "loan_issued"
 ) -> Loan:
@@ -243,7 +223,7 @@ def _issue(
         library = Library.objects.select_for_update(no_key=True).get(pk=library.pk)
         # A copy may have come back while we waited for the library lock.
         copy = _lock_free_copy(library=library, title=title)
-    rule = _lock_and_check(card, title, now)
+    rule = _Borrowers([card], now=now).check(card, title)
     if copy is None:
         copy = _acquire(library=library, title=title, now=now, actor=issued_by or card.user, card=card)
     return _lend(
@@ -542,82 +522,186 @@ def return_loan(*, loan: Loan, actor, now: datetime | None = None) -> Loan:
 
 
 def serve_queue(*, copy: Copy, now: datetime) -> Loan | None:
-    """Give a freed copy to the first reader in line who still qualifies; tell the skipped ones why (SPEC L3).
-    Runs inside the caller's transaction, which holds the copy's loan row."""
-    copy = Copy.objects.select_for_update(of=("self",), no_key=True).select_related("title", "library").get(pk=copy.pk)
-    if Loan.objects.filter(copy=copy, ended_at__isnull=True).exists():
-        return None
-    holds = (
-        Hold.objects.select_for_update(of=("self",), skip_locked=True, no_key=True)
-        .select_related("card__library", "card__user")
-        .filter(library=copy.library, title=copy.title, status=Hold.Status.WAITING)
-        .order_by("created_at", "id")
+    """Give one freed copy to the first reader in line who still qualifies (a return)."""
+    loans = serve_queues(copy_ids=[copy.pk], now=now)
+    return loans[0] if loans else None
+
+
+def serve_queues(*, copy_ids, now: datetime) -> list[Loan]:
+    """Give each freed copy to the first reader in its title's line who still qualifies; skipped readers leave
+    the line and are told why (SPEC L3). Runs inside the caller's transaction. Set-based — the expiry frees
+    thousands of copies at once: a fixed number of queries for any number of copies."""
+    on_loan = Loan.objects.filter(copy=OuterRef("pk"), ended_at__isnull=True)
+    copies = list(
+        Copy.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("title", "library")
+        .filter(pk__in=copy_ids)
+        .exclude(Exists(on_loan))
+        .order_by("pk")
     )
-    for hold in holds:
-        card = hold.card
-        try:
-            rule = _lock_and_check(card, copy.title, now)
-        except DomainError as error:
-            hold.status, hold.ended_at = Hold.Status.CANCELLED, now
-            hold.save(update_fields=["status", "ended_at"])
-            events.record(
+    wanted = {(copy.library_id, copy.title_id) for copy in copies}
+    lines: dict[tuple[int, int], deque[Hold]] = defaultdict(deque)
+    if copies:
+        for hold in (
+            Hold.objects.select_for_update(of=("self",), skip_locked=True, no_key=True)
+            .select_related("card__library", "card__user")
+            .filter(
+                status=Hold.Status.WAITING,
+                library__in={library for library, _ in wanted},
+                title__in={title for _, title in wanted},
+            )
+            .order_by("created_at", "id")
+        ):
+            if (hold.library_id, hold.title_id) in wanted:
+                lines[hold.library_id, hold.title_id].append(hold)
+    if not lines:
+        return []
+    readers = _Borrowers([hold.card for line in lines.values() for hold in line], now=now)
+    served, skipped = [], []
+    for copy in copies:
+        line = lines.get((copy.library_id, copy.title_id))
+        while line:
+            hold = line.popleft()
+            try:
+                loan = readers.lend(hold.card, copy)
+            except DomainError as error:
+                hold.status, hold.ended_at = Hold.Status.CANCELLED, now
+                skipped.append((hold, error))
+                continue
+            hold.status, hold.ended_at, hold.loan = Hold.Status.FULFILLED, now, loan
+            served.append(hold)
+            break
+    Loan.objects.bulk_create([hold.loan for hold in served])
+    Hold.objects.bulk_update(served + [hold for hold, _ in skipped], ["status", "ended_at", "loan"])
+    Event.objects.bulk_create(
+        [
+            events.build(
+                Event.Kind.ISSUED,
+                library=hold.card.library,
+                subject_user=hold.card.user,
+                card=hold.card,
+                title=hold.loan.title,
+                now=now,
+            )
+            for hold in served
+        ]
+        + [
+            events.build(
                 Event.Kind.QUEUE_SKIPPED,
-                library=card.library,
-                subject_user=card.user,
-                card=card,
-                title=copy.title,
+                library=hold.card.library,
+                subject_user=hold.card.user,
+                card=hold.card,
+                title=hold.title,
                 reason=str(error),
                 now=now,
             )
-            _notify(card, "queue_skipped", now=now, title=copy.title, reason=str(error))
-            continue
-        loan = _lend(
+            for hold, error in skipped
+        ]
+    )
+    with notices.batch():
+        for hold in served:
+            _notify(hold.card, "queue_turn", now=now, loan=hold.loan, title=hold.loan.title)
+        for hold, error in skipped:
+            _notify(hold.card, "queue_skipped", now=now, title=hold.title, reason=str(error))
+    return [hold.loan for hold in served]
+
+
+class _Borrowers:
+    """The lending checks for one or many readers: their cards locked (in id order) and refreshed, their open
+    loans read with one query, both kept up to date as a batch lends. Two queries for any number of readers."""
+
+    def __init__(self, cards: list[Card], *, now: datetime):
+        self.now = now
+        ids = sorted({card.pk for card in cards})
+        fresh = {
+            row.pop("pk"): row
+            for row in Card.objects.select_for_update(no_key=True)
+            .filter(pk__in=ids)
+            .order_by("pk")
+            .values("pk", *_RULE_FIELDS)
+        }
+        for card in cards:
+            for field, value in fresh[card.pk].items():
+                setattr(card, field, value)
+        self.paid = defaultdict(int)
+        self.holding = set()
+        for card_id, title_id, is_free in Loan.objects.filter(card__in=ids, ended_at__isnull=True).values_list(
+            "card_id", "title_id", "is_free"
+        ):
+            self.paid[card_id] += not is_free
+            self.holding.add((card_id, title_id))
+
+    def check(self, card: Card, title: Title) -> policies.LendingRule:
+        """The reader's lending rule, or the DomainError that says why they may not get `title` now."""
+        rule = policies.lending_rule(library=card.library, card=card)
+        policies.check_can_borrow(
+            card=card,
+            title=title,
+            rule=rule,
+            paid_on_hand=self.paid[card.pk],
+            has_title=(card.pk, title.pk) in self.holding,
+            today=rule.local_date(self.now),
+        )
+        return rule
+
+    def lend(self, card: Card, copy: Copy) -> Loan:
+        """An unsaved loan of `copy` to `card` (checked and counted), or the DomainError that says why not."""
+        title = copy.title
+        rule = self.check(card, title)
+        self.paid[card.pk] += not title.is_free
+        self.holding.add((card.pk, title.pk))
+        return Loan(
             copy=copy,
             card=card,
-            title=copy.title,
-            rule=rule,
-            now=now,
-            issued_by=None,
-            actor=None,
-            notice_kind="queue_turn",
+            library_id=copy.library_id,
+            title=title,
+            is_free=title.is_free,
+            started_at=self.now,
+            due_at=rule.due(self.now),
         )
-        hold.status, hold.ended_at, hold.loan = Hold.Status.FULFILLED, now, loan
-        hold.save(update_fields=["status", "ended_at", "loan"])
-        return loan
-    return None
 
 
 def expire_due_loans(*, now: datetime | None = None, batch_size: int = 2000) -> int:
     """End every loan whose last day is over, actor "System" (SPEC L7), set-based: a batch of loans costs a
     constant number of queries, plus one `serve_queue` per freed copy that someone waits for. Safe to run twice
-    or in two workers at once: each loan is taken under a row lock (SKIP LOCKED) and only while it is still open
-    (PostgreSQL re-reads a row it had to wait for; SQLite runs one writer at a time)."""
+    or in two workers at once: each batch is locked (SKIP LOCKED) and taken only while still open (PostgreSQL
+    re-reads a row it had to wait for; SQLite runs one writer at a time)."""
     now = now or clock.now()
+    # One read of what is due, in card order so a reader's loans share a batch and a notice. Loans that fall due
+    # during the run are the next run's (a minute later).
+    due = list(
+        Loan.objects.filter(ended_at__isnull=True, due_at__lte=now)
+        .order_by("card_id", "id")
+        .values_list("id", flat=True)
+    )
     ended = 0
-    while True:
+    for start in range(0, len(due), batch_size):
         with transaction.atomic():
-            # By card, so a reader's loans usually fall into one batch and one notice.
             loan_ids = list(
                 Loan.objects.select_for_update(skip_locked=True, no_key=True)
-                .filter(ended_at__isnull=True, due_at__lte=now)
-                .order_by("card_id", "id")
-                .values_list("id", flat=True)[:batch_size]
+                .filter(pk__in=due[start : start + batch_size], ended_at__isnull=True)
+                .order_by("id")
+                .values_list("id", flat=True)
             )
             if loan_ids:
                 _expire(loan_ids, now=now)
         ended += len(loan_ids)
-        if len(loan_ids) < batch_size:
-            return ended
+    return ended
 
 
 def _expire(loan_ids: list[int], *, now: datetime) -> None:
     """End the locked open loans `loan_ids`: events, one "loans ended" notice per reader, then the queues."""
     Loan.objects.filter(pk__in=loan_ids).update(ended_at=now, end_reason=Loan.EndReason.EXPIRED)
     _record_expiry_events(loan_ids, now=now)
-    _notify_loans_ended(loan_ids, now=now)
     waited_for = Hold.objects.filter(library=OuterRef("library"), title=OuterRef("title"), status=Hold.Status.WAITING)
-    for copy in Copy.objects.filter(loans__pk__in=loan_ids).filter(Exists(waited_for)).order_by("pk"):
-        serve_queue(copy=copy, now=now)
+    with notices.batch():
+        _notify_loans_ended(loan_ids, now=now)
+        serve_queues(
+            copy_ids=list(
+                Copy.objects.filter(loans__pk__in=loan_ids).filter(Exists(waited_for)).values_list("pk", flat=True)
+            ),
+            now=now,
+        )
 
 
 def _record_expiry_events(loan_ids: list[int], *, now: datetime) -> None:
@@ -644,24 +728,20 @@ def _notify_loans_ended(loan_ids: list[int], *, now: datetime) -> None:
             "card_id", "card__library_id", "card__user_id", "card__user__email", "card__user__language", "title__title"
         )
     )
-    by_card: dict[int, list] = {}
-    for card_id, *reader, title in ended:
-        by_card.setdefault(card_id, [reader, []])[1].append(title)
-    libraries = Library.objects.in_bulk({reader[0] for reader, _ in by_card.values()})
-    notices.queue_many(
-        kind="loan_ended",
-        outgoing=[
-            notices.Outgoing(
-                to=email,
-                language=language,
-                library=libraries[library_id],
-                user=User(pk=user_id),
-                context={"titles": titles},
-            )
-            for (library_id, user_id, email, language), titles in by_card.values()
-        ],
-        now=now,
-    )
+    by_card: dict[int, tuple] = {}
+    for card_id, library_id, user_id, email, language, title in ended:
+        by_card.setdefault(card_id, (library_id, user_id, email, language, []))[4].append(title)
+    libraries = Library.objects.in_bulk({reader[0] for reader in by_card.values()})
+    for library_id, user_id, email, language, titles in by_card.values():
+        notices.queue(
+            kind="loan_ended",
+            to=email,
+            language=language,
+            library=libraries[library_id],
+            user=User(pk=user_id),
+            context={"titles": titles},
+            now=now,
+        )
 
 
 # ---- wish list ----------------------------------------------------------------------------------

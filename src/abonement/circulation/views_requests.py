@@ -74,7 +74,7 @@ def _render(request, library, state: dict, *, status: int = 200, error: DomainEr
     """The list; after a refused decision (status 4xx) with the error, the ticks and the reason kept."""
     now = clock.now()
     selectors.mark_seen(request.session, library, now)
-    today = now.date()  # the date the lending checks use (services._lock_and_check)
+    today = now.date()  # the date the lending checks use (services._Borrowers)
     requests = selectors.waiting_requests(library)
     if state["show"] == "problems":
         requests = selectors.problems_only(requests, today=today)

@@ -27,14 +27,15 @@ SECURITY_KINDS = {
 }
 
 
-def record(kind, *, actor=None, library=None, subject_user=None, ip=None, now=None, card=None, title=None,
-           reason="", **details) -> Event:
-    label = SYSTEM if actor is None else (actor.get_full_name() or actor.get_username())
-    event = Event.objects.create(
+def build(
+    kind, *, actor=None, library=None, subject_user=None, ip=None, now=None, card=None, title=None, reason="", **details
+) -> Event:
+    """An unsaved Event, for services that write many at once with `bulk_create` (never a security event)."""
+    return Event(
         kind=kind,
         at=now or clock.now(),
         actor=actor,
-        actor_label=label,
+        actor_label=SYSTEM if actor is None else (actor.get_full_name() or actor.get_username()),
         library=library,
         subject_user=subject_user,
         ip=ip,
@@ -43,6 +44,24 @@ def record(kind, *, actor=None, library=None, subject_user=None, ip=None, now=No
         reason=reason,
         details=details,
     )
+
+
+def record(
+    kind, *, actor=None, library=None, subject_user=None, ip=None, now=None, card=None, title=None, reason="", **details
+) -> Event:
+    event = build(
+        kind,
+        actor=actor,
+        library=library,
+        subject_user=subject_user,
+        ip=ip,
+        now=now,
+        card=card,
+        title=title,
+        reason=reason,
+        **details,
+    )
+    event.save(force_insert=True)
     if kind in SECURITY_KINDS:
-        security_log.info("%s actor=%s subject=%s ip=%s %s", kind, label, subject_user, ip, details)
+        security_log.info("%s actor=%s subject=%s ip=%s %s", kind, event.actor_label, subject_user, ip, details)
     return event

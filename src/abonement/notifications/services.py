@@ -6,7 +6,8 @@ never sent for a change that did not happen and never lost for one that did.
 """
 
 import logging
-from dataclasses import dataclass
+import threading
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -45,14 +46,13 @@ def queue(
     attachment: tuple[str, bytes, str] | None = None,
     now: datetime | None = None,
 ) -> Notice:
-    """Record a notice and its delivery task in the caller's transaction. `attachment` = (name, bytes, mime type)."""
-    from abonement.notifications.tasks import deliver_notice
-
+    """Record a notice and its delivery task in the caller's transaction. `attachment` = (name, bytes, mime type).
+    Inside `batch()` the notice is written when the batch ends (its `pk` is set then)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("notices.queue() must run inside the transaction of the change it reports")
     context = {"library": library, "site_url": settings.SITE_URL, **context}
     subject, body = render(kind, language=language, context=context)
-    notice = Notice.objects.create(
+    notice = Notice(
         kind=kind,
         channel=channel,
         to=to,
@@ -68,54 +68,44 @@ def queue(
             else {}
         ),
     )
-    deliver_notice.enqueue(notice.pk)
+    pending = getattr(_batch, "notices", None)
+    if pending is not None:
+        pending.append(notice)
+    else:
+        _write([notice])
     return notice
 
 
-@dataclass(frozen=True)
-class Outgoing:
-    """One notice of a batch for `queue_many`."""
-
-    to: str
-    context: dict
-    language: str = "ru"
-    library: object = None
-    user: object = None
+_batch = threading.local()
 
 
-def queue_many(*, kind: str, outgoing: list[Outgoing], now: datetime | None = None) -> list[Notice]:
-    """`queue()` for many e-mails of one kind at once (loan expiry, mass issue): one INSERT for the notices and
-    one delivery task for all of them, in the caller's transaction."""
-    from abonement.notifications.tasks import deliver_notices
+@contextmanager
+def batch():
+    """Notices queued inside are written with one INSERT and one delivery task when the block ends — for work
+    that notifies thousands of readers at once (loan expiry, mass issue, bulk registration). The block must run
+    inside the transaction of the change, as `queue()` itself."""
+    if getattr(_batch, "notices", None) is not None:  # already batching: the outer block writes
+        yield
+        return
+    _batch.notices = []
+    try:
+        yield
+        _write(_batch.notices)
+    finally:
+        _batch.notices = None
 
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("notices.queue_many() must run inside the transaction of the change it reports")
-    if not outgoing:
-        return []
-    now = now or clock.now()
-    rows = []
-    for item in outgoing:
-        subject, body = render(
-            kind,
-            language=item.language,
-            context={"library": item.library, "site_url": settings.SITE_URL, **item.context},
-        )
-        rows.append(
-            Notice(
-                kind=kind,
-                channel=Notice.Channel.EMAIL,
-                to=item.to,
-                subject=subject,
-                body=body,
-                language=item.language,
-                library=item.library,
-                user=item.user,
-                created_at=now,
-            )
-        )
-    notices = Notice.objects.bulk_create(rows, batch_size=500)  # PostgreSQL and SQLite ≥ 3.35 return the ids
+
+def _write(notices: list[Notice]) -> None:
+    from abonement.notifications.tasks import deliver_notice, deliver_notices
+
+    if not notices:
+        return
+    if len(notices) == 1:
+        notices[0].save(force_insert=True)
+        deliver_notice.enqueue(notices[0].pk)
+        return
+    Notice.objects.bulk_create(notices, batch_size=500)  # PostgreSQL and SQLite ≥ 3.35 return the ids
     deliver_notices.enqueue([notice.pk for notice in notices])
-    return notices
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -301,6 +301,40 @@ class TestQueueAndExpiry:
 
 
 @pytest.mark.django_db
+def test_copies_freed_together_serve_their_lines_in_order_within_limits(card, card_factory, library, title_factory):
+    """Expiry frees many copies at once: each goes to the first qualifying reader of its line, the counts of a
+    reader waiting in two lines are kept as the batch lends, and the skipped learn why."""
+    library.self_service_acquisition, library.max_on_hand = False, 1
+    library.save()
+    novel, poems = title_factory(title="Novel"), title_factory(title="Poems")
+    for title in (novel, novel, poems):
+        Copy.objects.create(library=library, title=title, acquired_at=NOW)
+    holders = [card_factory(library=library, birth_date=date(2010, 1, 1)) for _ in range(3)]
+    for holder, title in zip(holders, (novel, novel, poems), strict=True):
+        services.take(card=holder, title=title, now=NOW)
+    blocked, greedy, third, fourth = (card_factory(library=library, birth_date=date(2010, 1, 1)) for _ in range(4))
+    line = [(blocked, novel), (greedy, novel), (greedy, poems), (third, novel), (fourth, poems)]
+    for minute, (reader, title) in enumerate(line):
+        services.join_queue(card=reader, title=title, now=NOW + timedelta(minutes=minute))
+    blocked.status = "blocked"
+    blocked.save()
+    assert services.expire_due_loans(now=Loan.objects.first().due_at) == 3
+    open_loans = {(loan.card_id, loan.title_id) for loan in Loan.objects.filter(ended_at=None)}
+    # greedy gets a novel and, at their limit of 1, is skipped for the poems, which go to the next in line.
+    assert open_loans == {(greedy.pk, novel.pk), (third.pk, novel.pk), (fourth.pk, poems.pk)}
+    skipped = Event.objects.filter(kind="queue_skipped")
+    assert {(e.card_id, e.title_id) for e in skipped} == {(blocked.pk, novel.pk), (greedy.pk, poems.pk)}
+    assert skipped.get(card=greedy).reason == str(policies.LoanLimitReached(limit=1))
+    assert Hold.objects.filter(status="waiting").count() == 0
+    assert Notice.objects.filter(kind="queue_turn").count() == 3
+    assert set(Notice.objects.filter(kind="queue_skipped").values_list("user", flat=True)) == {
+        blocked.user_id,
+        greedy.user_id,
+    }
+    assert Event.objects.filter(kind="issued", actor=None, actor_label="System").count() == 3
+
+
+@pytest.mark.django_db
 def test_a_copy_lent_meanwhile_is_told_apart_from_the_same_reader_twice(card, card_factory, library, title_factory):
     """`take` retries on the first and refuses the second: the classifier reads this database's real errors."""
     loan = services.take(card=card, title=title_factory(), now=NOW)

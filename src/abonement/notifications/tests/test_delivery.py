@@ -51,6 +51,32 @@ def test_queue_outside_a_transaction_is_refused(transactional_db, user_factory):
         services.queue(kind="password_reset", to=user.email, context={"user": user, "link": "x"})
 
 
+def test_a_batch_writes_its_notices_with_one_delivery_task(run_worker, smtp_server, user_factory):
+    readers = [user_factory(email=f"reader{i}@example.org") for i in range(3)]
+    with transaction.atomic(), services.batch():
+        queued = [
+            services.queue(kind="password_reset", to=u.email, user=u, language="en", context={"user": u, "link": "x"})
+            for u in readers
+        ]
+        assert not Notice.objects.exists()  # written when the batch ends, still inside the transaction
+    assert all(notice.pk for notice in queued)
+    assert Notice.objects.count() == 3 and DBTaskResult.objects.count() == 1
+    run_worker()
+    assert sorted(m["To"] for m in smtp_server.messages) == [u.email for u in readers]
+    assert set(Notice.objects.values_list("status", flat=True)) == {Notice.Status.SENT}
+
+
+def test_a_failed_batch_leaves_no_notice(transactional_db, user_factory):
+    user = user_factory()
+    with pytest.raises(RuntimeError, match="boom"), transaction.atomic(), services.batch():
+        services.queue(kind="password_reset", to=user.email, context={"user": user, "link": "x"})
+        raise RuntimeError("boom")
+    assert not Notice.objects.exists() and not DBTaskResult.objects.exists()
+    with transaction.atomic():  # the failed batch did not leave the next notice batched forever
+        services.queue(kind="password_reset", to=user.email, context={"user": user, "link": "x"})
+    assert Notice.objects.count() == 1
+
+
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
