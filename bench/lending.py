@@ -43,11 +43,22 @@ import time
 from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 if str(SRC) not in sys.path:
     sys.path.insert(0, str(SRC))  # also for the spawned client processes, which import this module
+
+from benchenv import (  # noqa: E402
+    _url,
+    configure_environment,
+    create_database,
+    describe_database,
+    drop_database,
+    machine,
+    migrate,
+    setup_django,
+)
 
 BENCH_DB = "abonement_bench_lending"
 PGBENCH_DB = "abonement_pgbench"
@@ -75,71 +86,12 @@ def parse_args():
 # ---- environment and databases ------------------------------------------------------------------
 
 
-def configure_environment(data_dir: Path, database_url: str) -> None:
-    for name in ("DEBUG", "DATABASE_URL", "EMAIL_URL", "SECRET_KEY", "DJANGO_SETTINGS_MODULE"):
-        os.environ.pop(name, None)
-    os.environ["DJANGO_SETTINGS_MODULE"] = "abonement.settings"
-    os.environ["SECRET_KEY"] = secrets.token_urlsafe(48)[:50]
-    os.environ["ABONEMENT_DATA_DIR"] = str(data_dir)
-    os.environ["EMAIL_URL"] = "locmem://"
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ["ALLOWED_HOSTS"] = "testserver"
-    os.environ["DATABASE_URL"] = database_url
-
-
-def _url(server: str, name: str) -> str:
-    parts = urlsplit(server)
-    return urlunsplit(parts._replace(path=f"/{name}"))
-
-
-def create_database(server: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_url(server, "postgres"), autocommit=True) as connection:
-        if connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            sys.exit(f"database {name!r} already exists: the bench creates and drops its own (drop it first)")
-        connection.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(server: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(_url(server, "postgres"), autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def setup_django() -> None:
-    import django
-
-    django.setup()
-
-
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return float("nan")
     index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
     return ordered[index]
-
-
-def machine() -> dict:
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        meminfo = Path("/proc/meminfo").read_text().splitlines()
-        mem_kib = next(int(line.split()[1]) for line in meminfo if line.startswith("MemTotal"))
-    except OSError:
-        mem_kib = 0
-    return {
-        "nproc": os.cpu_count(),
-        "cpu": cpu,
-        "ram_gib": round(mem_kib / 1024 / 1024, 1),
-        "kernel": platform.release(),
-        "loadavg_at_start": os.getloadavg(),
-    }
 
 
 # ---- 1. pgbench ---------------------------------------------------------------------------------
@@ -192,7 +144,8 @@ def _network_and_libraries(name: str, count: int, **fields):
 
 
 def _readers(prefix: str, libraries: list, count: int, *, birth_date=date(2000, 1, 1), library_of=None) -> list:
-    """`count` cards with people who have an e-mail (so each loan queues its notice) and no usable password."""
+    """`count` cards with people who have an e-mail (so loan ends and queue turns queue notices) and no usable
+    password."""
     from abonement.accounts.models import User
     from abonement.readers.models import Card
 
@@ -572,31 +525,6 @@ def run_expiry(loans: int) -> dict:
 
 
 # ---- orchestration ------------------------------------------------------------------------------
-
-
-def describe_database() -> str:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        if connection.vendor == "sqlite":
-            cursor.execute("PRAGMA journal_mode")
-            return f"SQLite {connection.Database.sqlite_version} (file, journal_mode={cursor.fetchone()[0]})"
-        cursor.execute("SHOW server_version")
-        version = cursor.fetchone()[0]
-        settings = {}
-        for name in ("shared_buffers", "synchronous_commit", "max_connections"):
-            cursor.execute(f"SHOW {name}")
-            settings[name] = cursor.fetchone()[0]
-        return f"PostgreSQL {version} ({', '.join(f'{k}={v}' for k, v in settings.items())})"
-
-
-def migrate() -> None:
-    from django.conf import settings
-    from django.core.management import call_command
-
-    assert not settings.DEBUG and len(settings.SECRET_KEY) == 50
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
 
 
 def sqlite_expiry_child(loans: int) -> int:

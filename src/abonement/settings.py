@@ -59,7 +59,9 @@ INSTALLED_APPS = [
     "abonement.catalog",
     "abonement.catalog.search",
     "abonement.circulation",
+    "abonement.collections",
     "abonement.notifications",
+    "abonement.reports",
     "abonement.api",
 ]
 
@@ -73,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "abonement.core.middleware.DomainErrorMiddleware",
+    "abonement.reports.middleware.VisitMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -6,16 +6,20 @@ from abonement.api.api import api
 from abonement.catalog import urls as catalog_urls
 from abonement.circulation import urls as circulation_urls
 from abonement.circulation import views_requests
+from abonement.collections import urls as collection_urls
 from abonement.core import views as core_views
 from abonement.libraries.urls import operator_patterns, staff_patterns
 from abonement.notifications import views as notice_views
 from abonement.readers import urls as reader_urls
+from abonement.reports import urls as report_urls
 
 staff_urls = (
     staff_patterns
     + reader_urls.staff_patterns
     + catalog_urls.staff_patterns
     + circulation_urls.staff_patterns
+    + report_urls.staff_patterns
+    + collection_urls.staff_patterns
     + [
         path("notices/", notice_views.notice_list, name="notices"),
         path("notices/<int:notice_id>/", notice_views.notice_detail, name="notice"),
@@ -32,7 +36,15 @@ urlpatterns = [
     path("staff/", include(staff_urls)),
     path(
         "operator/",
-        include((operator_patterns[0] + reader_urls.operator_patterns + catalog_urls.operator_patterns, "operator")),
+        include(
+            (
+                operator_patterns[0]
+                + reader_urls.operator_patterns
+                + catalog_urls.operator_patterns
+                + collection_urls.operator_patterns,
+                "operator",
+            )
+        ),
     ),
     path("my/", include("abonement.circulation.urls")),
     path("my/", include((reader_urls.reader_patterns, "readers"))),

@@ -17,5 +17,6 @@ urlpatterns = [
 
 staff_patterns = [
     path("fund/", views.fund, name="fund"),
+    path("fund/export/<str:fmt>/", views.fund_export, name="fund_export"),
     path("titles/<int:title_id>/issue/", views.force_issue, name="force_issue"),
 ]

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from abonement.accounts.models import User
 from abonement.catalog.demo import load_catalog_demo
+from abonement.collections.demo import load_collections_demo
 from abonement.libraries.models import LendingMode, Library, Network, StaffMembership
 from abonement.readers.models import Card
 
@@ -87,6 +88,7 @@ def load_demo() -> dict:
     )
     load_catalog_demo(network, [school, public, branch])
     _demo_lending(operator=operator, librarian=librarian, school=school, public=public, reader_card=reader.cards.get())
+    load_collections_demo(network, school)
     return {
         "network": network,
         "libraries": [school, public, branch],

@@ -19,6 +19,12 @@ staff_patterns = [
     path("readers/<int:card_id>/card/", views.reader_card, name="reader_card"),
     path("readers/<int:card_id>/requests/", views.reader_requests, name="reader_requests"),
     path("readers/<int:card_id>/history.xlsx", views.reader_history_export, name="reader_history_export"),
+    path(
+        "readers/<int:card_id>/history.csv",
+        views.reader_history_export,
+        {"fmt": "csv"},
+        name="reader_history_export_csv",
+    ),
     path("groups/", views.group_list, name="groups"),
     path("groups/<int:group_id>/", views.group_detail, name="group"),
     path("groups/<int:group_id>/members/", views.group_members, name="group_members"),

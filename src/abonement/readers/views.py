@@ -221,14 +221,18 @@ def reader_detail(request, card_id: int):
 
 
 @tenancy.librarian_required
-def reader_history_export(request, card_id: int):
+def reader_history_export(request, card_id: int, fmt: str = "xlsx"):
     card = _card(request, card_id)
-    events, _period = _history(card, request)
+    events, period = _history(card, request)
+    if period.is_bound and not period.is_valid():
+        return render(request, "readers/reader_detail.html", _detail_context(request, card), status=400)
     rows = (
         [e.at.astimezone(), e.get_kind_display(), e.actor_label, e.title.title if e.title else "", e.reason]
         for e in events.iterator(chunk_size=2000)
     )
     header = [_("When"), _("Action"), _("Who"), _("Title"), _("Reason")]
+    if fmt == "csv":
+        return csv_response(f"reader-{card.number}-history.csv", header, rows)
     return xlsx_response(f"reader-{card.number}-history.xlsx", header, rows, title=_("History"))
 
 

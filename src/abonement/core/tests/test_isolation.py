@@ -9,10 +9,13 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from abonement.catalog.models import Title
+from abonement.collections import services as collections
 from abonement.notifications import services as notices
 from abonement.readers.models import Group
+from abonement.reports.models import Export
 from abonement.testing.factories import TEST_PASSWORD
 
 AREAS = ("staff", "operator")
@@ -47,6 +50,11 @@ def two_worlds(network_factory, library_factory, librarian_factory, operator_fac
     group_b = Group.objects.create(library=lib_b, name="Foreign group B")
     paper_b = Title.objects.create(title="Foreign paper title B", format="paper", network=net_b)
     card_b.groups.add(group_b)
+    export_b = Export.objects.create(
+        library=lib_b, requested_by=librarian_b, report="events", fmt="csv", created_at=timezone.now(), status="done"
+    )
+    collection_b = collections.create_collection(library=lib_b, name="Foreign collection B")
+    template_b = collections.create_template(network=net_b, name="Foreign template B")
     with transaction.atomic():
         notice_b = notices.queue(
             kind="password_reset",
@@ -65,6 +73,9 @@ def two_worlds(network_factory, library_factory, librarian_factory, operator_fac
             "card_id": card_b.pk,
             "group_id": group_b.pk,
             "title_id": paper_b.pk,
+            "export_id": export_b.pk,
+            "collection_id": collection_b.pk,
+            "template_id": template_b.pk,
         },
         "lib_b": lib_b,
     }
@@ -78,9 +89,18 @@ def signed_in(user):
 
 def test_every_area_url_is_known():
     params = {p for _, ps in area_patterns() for p in ps}
-    assert params <= {"library_id", "librarian_id", "notice_id", "card_id", "group_id", "fmt", "title_id"}, (
-        f"new URL parameters {params}: add a foreign object for each to two_worlds"
-    )
+    assert params <= {
+        "library_id",
+        "librarian_id",
+        "notice_id",
+        "card_id",
+        "group_id",
+        "fmt",
+        "title_id",
+        "collection_id",
+        "template_id",
+        "export_id",
+    }, f"new URL parameters {params}: add a foreign object for each to two_worlds"
     assert len(area_patterns()) >= 8
 
 

@@ -1,0 +1,34 @@
+"""Records reader visits after each answer; the rule is in reports.visits."""
+
+from abonement.reports.visits import record_visit
+
+# Staff and operator pages are work, not visits; files and health checks are not people.
+SKIPPED_PREFIXES = ("/staff/", "/operator/", "/admin/", "/static/", "/media/", "/healthz")
+
+
+def _named_card(request) -> int:
+    if request.method != "POST" or request.content_type not in {
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    }:
+        return 0
+    value = request.POST.get("card", "")
+    return int(value) if value.isdigit() else 0
+
+
+class VisitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        # After the view, so a sign-in counts on the request that signs in.
+        if (
+            user is not None
+            and user.is_authenticated
+            and response.status_code < 400
+            and not request.path.startswith(SKIPPED_PREFIXES)
+        ):
+            record_visit(user.pk, _named_card(request))
+        return response

@@ -1,0 +1,77 @@
+"""Exported files open in LibreOffice with Cyrillic and Latvian intact and no formula run (SPEC R5).
+
+LibreOffice converts each file to CSV (UTF-8); what it writes is what a librarian would see in the cells.
+"""
+
+import csv
+import shutil
+import subprocess
+import zoneinfo
+from datetime import date, datetime
+from pathlib import Path
+
+import pytest
+
+from abonement.core import events
+from abonement.core.models import Event
+
+SOFFICE = shutil.which("soffice")
+UTF8_CSV = "csv:Text - txt - csv (StarCalc):44,34,76"
+INJECTION = '=HYPERLINK("http://x","y")'
+
+pytestmark = pytest.mark.skipif(
+    SOFFICE is None, reason="LibreOffice (soffice) is not installed; ./dev test installs it"
+)
+
+
+def libreoffice_cells(path: Path, tmp_path: Path) -> list[list[str]]:
+    out = tmp_path / "out"
+    options = ["--infilter=Text - txt - csv (StarCalc):44,34,76"] if path.suffix == ".csv" else []
+    subprocess.run(  # noqa: S603 — fixed arguments, our own temporary files
+        [
+            SOFFICE,
+            f"-env:UserInstallation=file://{tmp_path}/profile",
+            "--headless",
+            *options,
+            "--convert-to",
+            UTF8_CSV,
+            "--outdir",
+            str(out),
+            str(path),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    with (out / f"{path.stem}.csv").open(encoding="utf-8-sig", newline="") as converted:
+        return list(csv.reader(converted))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_events_report_opens_in_libreoffice(
+    fmt, library_factory, librarian_factory, card_factory, title_factory, signed_in, tmp_path
+):
+    library = library_factory(timezone="Europe/Riga")
+    card = card_factory(library=library, full_name="Ёлка Ķēniņš", birth_date=date(2012, 1, 1))
+    for name in ("Ёлка", "Ķēniņš", INJECTION):
+        events.record(
+            Event.Kind.ISSUED,
+            library=library,
+            card=card,
+            title=title_factory(title=name),
+            now=datetime(2026, 3, 5, 12, tzinfo=zoneinfo.ZoneInfo("Europe/Riga")),
+        )
+    client = signed_in(librarian_factory(library=library))
+    response = client.get(
+        "/staff/reports/events/", {"start": "05.03.2026", "end": "05.03.2026", "kinds": ["issued"], "format": fmt}
+    )
+    path = tmp_path / f"events.{fmt}"
+    path.write_bytes(b"".join(response.streaming_content) if response.streaming else response.content)
+
+    rows = libreoffice_cells(path, tmp_path)
+
+    assert rows[0][0] == "Date and time" and len(rows) == 4
+    assert [row[9] for row in rows[1:]] == ["Ёлка", "Ķēniņš", "'" + INJECTION]
+    assert all(row[5] == "Ёлка Ķēniņš" for row in rows[1:])
+    assert rows[1][0].startswith("2026-03-05 12:00") or rows[1][0].startswith("03/05/26 12:00")
