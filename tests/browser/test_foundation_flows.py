@@ -1,88 +1,19 @@
 """Foundation flows in a real Chromium (Debian's /usr/bin/chromium) driven by Playwright.
 
 Operator → library → librarian → e-mail → librarian signs in; a reader signs in by card number;
-the language switch; keyboard-only sign-in; a bad library form.
+the language switch; keyboard-only sign-in; a bad library form. Browser fixtures: conftest.py; helpers: flows.py.
 """
 
-import os
 import re
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from flows import label, path_is, sign_in
+from playwright.sync_api import Page, expect
 
 from abonement.libraries.models import Library
 from abonement.testing.factories import TEST_PASSWORD
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (./dev test does it as root)")
-    # Playwright's sync API keeps an event loop running in this thread while the browser lives; Django
-    # would otherwise refuse ORM calls (tests, database teardown) here. Only for this module's lifetime.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-@pytest.fixture
-def new_page(browser, live_server):
-    """Open pages in fresh browser contexts (no shared cookies), all closed after the test."""
-    contexts = []
-
-    def open_page() -> Page:
-        context = browser.new_context(locale="en-US", base_url=live_server.url)
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-@pytest.fixture
-def page(new_page) -> Page:
-    return new_page()
-
-
-def label(text: str) -> re.Pattern:
-    """A field's whole label; Django's label_tag() adds a trailing colon."""
-    return re.compile(rf"^\s*{re.escape(text)}:?\s*$")
-
-
-def sign_in(page: Page, identifier: str, password: str) -> None:
-    page.goto("/login/")
-    page.get_by_label(label("Card number, e-mail, phone or login")).fill(identifier)
-    page.get_by_label(label("Password")).fill(password)
-    page.get_by_role("button", name="Sign in").click()
-
-
-def path_is(path: str) -> re.Pattern:
-    """The page's URL has exactly this path (a #fragment, e.g. kept from the skip link, is allowed)."""
-    return re.compile(rf"^https?://[^/]+{re.escape(path)}(#.*)?$")
 
 
 def switch_language(page: Page, code: str) -> None:
