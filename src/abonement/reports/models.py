@@ -3,6 +3,8 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from abonement.catalog.models import private_storage
+
 
 class Visit(models.Model):
     """A reader was active in a library on a day (the library's calendar day): signed in, opened a page, used
@@ -37,7 +39,8 @@ class Export(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)
-    file = models.FileField(upload_to="exports/%Y/%m/", blank=True)
+    # Private: the only way to a file is the download view, which checks the librarian's library.
+    file = models.FileField(upload_to="exports/%Y/%m/", storage=private_storage, blank=True)
     error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -2,6 +2,7 @@
 
 import django.db.models.deletion
 from django.conf import settings
+import abonement.catalog.models
 from django.db import migrations, models
 
 
@@ -26,7 +27,7 @@ class Migration(migrations.Migration):
                 ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('done', 'Ready'), ('failed', 'Failed')], default='queued', max_length=10)),
                 ('rows_total', models.PositiveIntegerField(default=0)),
                 ('rows_done', models.PositiveIntegerField(default=0)),
-                ('file', models.FileField(blank=True, upload_to='exports/%Y/%m/')),
+                ('file', models.FileField(blank=True, storage=abonement.catalog.models.private_storage, upload_to='exports/%Y/%m/')),
                 ('error', models.CharField(blank=True, max_length=500)),
                 ('created_at', models.DateTimeField()),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),

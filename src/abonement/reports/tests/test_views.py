@@ -4,6 +4,7 @@ import csv
 import io
 import zoneinfo
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
@@ -191,6 +192,11 @@ def test_a_long_events_report_is_made_in_the_background(desk, run_worker, settin
     assert not ready.has_header("Refresh") and "Download" in ready.content.decode()
     rows = xlsx_rows(client.get(f"/staff/reports/exports/{export.pk}/file/"))
     assert rows[1][2] == "Issued" and rows[1][9] == "'" + INJECTION
+    # The file lies outside MEDIA_ROOT and has no public URL: only the checked download view serves it.
+    export.refresh_from_db()
+    assert not Path(export.file.path).is_relative_to(settings.MEDIA_ROOT)
+    with pytest.raises(ValueError):
+        _ = export.file.url
 
 
 @pytest.mark.django_db
