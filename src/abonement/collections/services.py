@@ -136,6 +136,12 @@ def rename(*, collection: Collection, name: str) -> Collection:
     return collection
 
 
+def delete(*, collection: Collection) -> None:
+    """Delete a collection or a template with its list of books. Loans it issued stay (they never point at it);
+    collections made from a template keep their books and only forget where they came from."""
+    collection.delete()
+
+
 @transaction.atomic
 def copy_template(*, library: Library, template: Collection, now: datetime | None = None) -> Collection:
     """The library's own collection with the template's name and books; independent of the template from now."""

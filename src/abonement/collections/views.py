@@ -163,6 +163,15 @@ def collection_detail(request, collection_id: int):
 
 @tenancy.librarian_required
 @require_POST
+def collection_delete(request, collection_id: int):
+    collection = _collection(request, collection_id)
+    services.delete(collection=collection)
+    messages.success(request, _("Collection “%(name)s” deleted.") % {"name": collection.name})
+    return redirect("staff:collections")
+
+
+@tenancy.librarian_required
+@require_POST
 def collection_titles(request, collection_id: int):
     collection = _collection(request, collection_id)
     try:
@@ -256,6 +265,15 @@ def template_detail(request, template_id: int):
         messages.success(request, _("Template renamed."))
         return redirect("operator:template", template_id=template.pk)
     return _render_template(request, template, form=form, status=400)
+
+
+@tenancy.operator_required
+@require_POST
+def template_delete(request, template_id: int):
+    template = _template(request, template_id)
+    services.delete(collection=template)
+    messages.success(request, _("Template “%(name)s” deleted.") % {"name": template.name})
+    return redirect("operator:templates")
 
 
 @tenancy.operator_required

@@ -129,6 +129,23 @@ class TestTemplates:
         assert staff.post("/staff/collections/new/", {"template": foreign.pk}).status_code == 404
         assert not Collection.objects.filter(library=library).exists()
 
+    def test_deleting_a_template_leaves_the_collections_made_from_it(
+        self, operator_factory, library, staff, title_factory
+    ):
+        template = services.create_template(network=library.network, name="Nature")
+        services.add_titles(collection=template, titles=[title_factory(title="Birds")])
+        copy = services.copy_template(library=library, template=template)
+        # a librarian may not, an operator of another network sees no such template
+        assert staff.post(f"/operator/templates/{template.pk}/delete/").status_code == 403
+        stranger = signed_in(operator_factory())
+        assert stranger.post(f"/operator/templates/{template.pk}/delete/").status_code == 404
+        operator = signed_in(operator_factory(network=library.network))
+        response = operator.post(f"/operator/templates/{template.pk}/delete/", follow=True)
+        assert "Template “Nature” deleted." in text(response)
+        assert not Collection.objects.filter(pk=template.pk).exists()
+        copy.refresh_from_db()
+        assert copy.made_from is None and [e.title.title for e in copy.entries.all()] == ["Birds"]
+
     def test_librarians_do_not_manage_templates(self, staff):
         assert staff.get("/operator/templates/").status_code == 403
 
@@ -183,6 +200,18 @@ class TestMassIssuePages:
             response = staff.post(f"/staff/collections/{collection.pk}/issue/", {"group": groups, "confirm": confirm})
             assert response.status_code == status and message in text(response), case
         assert not Loan.objects.exists() and not CollectionGroup.objects.exists()
+
+    def test_deleting_an_issued_collection_keeps_the_loans(self, staff, library, collection, group, library_factory):
+        staff.post(f"/staff/collections/{collection.pk}/issue/", {"group": [group.pk], "confirm": "1"})
+        loans = Loan.objects.count()
+        assert loans > 0
+        foreign = services.create_collection(library=library_factory(), name="Foreign")
+        assert staff.post(f"/staff/collections/{foreign.pk}/delete/").status_code == 404
+        assert staff.get(f"/staff/collections/{collection.pk}/delete/").status_code == 405
+        response = staff.post(f"/staff/collections/{collection.pk}/delete/", follow=True)
+        assert "Collection “Literature of the 19th century” deleted." in text(response)
+        assert list(Collection.objects.values_list("name", flat=True)) == ["Foreign"]
+        assert Loan.objects.count() == loans and not CollectionGroup.objects.exists()
 
     def test_another_librarys_collection_or_group_is_404(self, staff, collection, group, library_factory):
         other = library_factory()
