@@ -1,6 +1,6 @@
 """Reads of collections for staff and operator pages."""
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 
 from abonement.catalog.models import Title
 from abonement.catalog.search import query as search
@@ -19,6 +19,16 @@ def library_collections(library) -> QuerySet[Collection]:
         .prefetch_related(
             Prefetch("accesses", CollectionGroup.objects.select_related("group").order_by("group__name", "id"))
         )
+    )
+
+
+def collections_for_group(group) -> QuerySet[Collection]:
+    """The library's collections, each with when it was last issued to `group` (`issued_at`, None if never)."""
+    access = CollectionGroup.objects.filter(collection=OuterRef("pk"), group=group)
+    return (
+        Collection.objects.filter(library=group.library_id)
+        .annotate(book_count=Count("entries"), issued_at=Subquery(access.values("issued_at")[:1]))
+        .order_by("name", "id")
     )
 
 

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from abonement.circulation import services as circulation_services
 from abonement.circulation.models import Loan, Request
+from abonement.collections.selectors import collections_for_group
 from abonement.core import clock, tenancy
 from abonement.core.errors import DomainError, add_to_form
 from abonement.core.models import Event
@@ -402,6 +403,7 @@ def group_detail(request, group_id: int):
             "search": search,
             "found": found,
             "query": query,
+            "collections": collections_for_group(group),
         },
         status=status,
     )

@@ -213,6 +213,18 @@ class TestMassIssuePages:
         assert list(Collection.objects.values_list("name", flat=True)) == ["Foreign"]
         assert Loan.objects.count() == loans and not CollectionGroup.objects.exists()
 
+    def test_the_group_page_shows_and_issues_its_collections(self, staff, library, collection, group):
+        services.create_collection(library=library, name="Empty list")
+        page = text(staff.get(f"/staff/groups/{group.pk}/"))
+        assert "Literature of the 19th century" in page and "Not issued" in page
+        assert page.count("Issue to this group") == 1  # not offered for the empty collection
+        # the button leads to the same summary as the collection page, for this group only
+        summary = staff.post(f"/staff/collections/{collection.pk}/issue/", {"group": [group.pk]})
+        assert summary.status_code == 200 and not Loan.objects.exists()
+        staff.post(f"/staff/collections/{collection.pk}/issue/", {"group": [group.pk], "confirm": "1"})
+        page = text(staff.get(f"/staff/groups/{group.pk}/"))
+        assert "Issued on" in page and "Issue again" in page
+
     def test_another_librarys_collection_or_group_is_404(self, staff, collection, group, library_factory):
         other = library_factory()
         foreign_group = Group.objects.create(library=other, name="Foreign")
