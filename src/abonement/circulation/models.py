@@ -4,6 +4,9 @@ Invariants live in the database as well as in the services: one open loan per co
 reader and title, one waiting request and one waiting hold per reader and title.
 """
 
+import zoneinfo
+from datetime import date
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -75,6 +78,11 @@ class Loan(models.Model):
     @property
     def is_open(self) -> bool:
         return self.ended_at is None
+
+    @property
+    def last_day(self) -> date:
+        """The last day of the loan in the library's time zone (it ends at 23:59 of that day, SPEC L7)."""
+        return self.due_at.astimezone(zoneinfo.ZoneInfo(self.library.timezone)).date()
 
 
 class Request(models.Model):

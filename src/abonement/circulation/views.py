@@ -67,7 +67,7 @@ def take(request, title_id: int):
     messages.success(
         request,
         _("“%(title)s” is yours until %(date)s 23:59.")
-        % {"title": title.title, "date": loan.due_at.astimezone().strftime("%d.%m.%Y")},
+        % {"title": title.title, "date": loan.last_day.strftime("%d.%m.%Y")},
     )
     return _back(request, title)
 
@@ -151,7 +151,7 @@ def force_issue(request, title_id: int):
         % {
             "name": loan.card.full_name,
             "number": loan.card.number,
-            "date": loan.due_at.astimezone().strftime("%d.%m.%Y"),
+            "date": loan.last_day.strftime("%d.%m.%Y"),
         },
     )
     return _back(request, title)

@@ -385,3 +385,12 @@ def test_worker_ends_due_loans_and_keeps_the_next_run_queued(card_factory, libra
     loan.refresh_from_db()
     assert loan.end_reason == "expired"
     assert DBTaskResult.objects.filter(task_path=expire_loans.module_path, status="READY").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_last_day_is_counted_in_the_library_s_time_zone(library_factory, card_factory, title_factory):
+    # 23:59 of the last day in New York is already the next day in UTC: the reader must see the New York date.
+    library = library_factory(lending_mode="self_service", loan_days=14, timezone="America/New_York")
+    loan = services.take(card=card_factory(library=library), title=title_factory(is_free=True, price=0), now=NOW)
+    assert loan.due_at.astimezone(UTC).date() == date(2026, 12, 9)
+    assert Loan.objects.get(pk=loan.pk).last_day == date(2026, 12, 8)
