@@ -717,7 +717,8 @@ def _record_expiry_events(loan_ids: list[int], *, now: datetime) -> None:
         f" FROM {loan} l JOIN {card} c ON c.id = l.card_id WHERE l.id IN ({placeholders}) ORDER BY l.id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [Event.Kind.LOAN_EXPIRED, now, events.SYSTEM, *loan_ids])
+        at = connection.ops.adapt_datetimefield_value(now)  # as the ORM stores it (SQLite: naive UTC text)
+        cursor.execute(sql, [Event.Kind.LOAN_EXPIRED, at, events.SYSTEM, *loan_ids])
 
 
 def _notify_loans_ended(loan_ids: list[int], *, now: datetime) -> None:
