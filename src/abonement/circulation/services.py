@@ -135,9 +135,7 @@ def _lock_free_copy(*, library: Library, title: Title) -> Copy | None:
 
 
 def _acquire(*, library: Library, title: Title, now: datetime, actor, card) -> Copy:
-    """A new copy at the title's price. The caller holds the library row lock."""
-    if not lendable_by(library, title):
-        raise NotInLibraryCatalog()
+    """A new copy at the title's price. The caller holds the library row lock and checked `lendable_by`."""
     price = 0 if title.is_free else title.price
     if price:
         _move_credits(
@@ -220,6 +218,9 @@ def _issue(
             and not policies.may_acquire_by_self_service(library=library, title=title)
         ):
             raise policies.NoCopyAvailable()
+        # Checked before the library lock, which every acquisition of the library waits for: keep it short.
+        if not lendable_by(library, title):
+            raise NotInLibraryCatalog()
         library = Library.objects.select_for_update(no_key=True).get(pk=library.pk)
         # A copy may have come back while we waited for the library lock.
         copy = _lock_free_copy(library=library, title=title)
