@@ -53,15 +53,16 @@ TEMPLATES = [
 SCHOOL_COLLECTION_FROM = "О животных"
 
 
-def load_collections_demo(network, school) -> None:
+def load_collections_demo(school) -> None:
     names = {name for _, titles in TEMPLATES for name in titles}
     by_name = {}
     for title in Title.objects.filter(network__isnull=True, title__in=names).order_by("id"):
         by_name.setdefault(title.title, title)
     templates = {}
     for name, titles in TEMPLATES:
-        template = Collection.objects.filter(network=network, library__isnull=True, name=name).first()
-        template = template or services.create_template(network=network, name=name)
+        # The seed's templates were made from other schools' collections: shared with every library.
+        template = Collection.objects.filter(network__isnull=True, library__isnull=True, name=name).first()
+        template = template or services.create_template(network=None, name=name)
         services.add_titles(collection=template, titles=[by_name[t] for t in titles if t in by_name])
         templates[name] = template
     source = templates[SCHOOL_COLLECTION_FROM]

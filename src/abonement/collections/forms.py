@@ -17,12 +17,14 @@ class TemplateForm(forms.ModelForm):
         fields = ["name", "network"]
         error_messages = {"name": {"required": _("Give the template a name.")}}
 
-    def __init__(self, *args, networks, **kwargs):
+    def __init__(self, *args, networks, platform: bool = False, **kwargs):
+        """`platform`: the platform admin may also make a template for every library (no network)."""
         super().__init__(*args, **kwargs)
-        self.fields["network"].queryset = networks
-        self.fields["network"].required = True
-        self.fields["network"].empty_label = None
-        self.fields["network"].label = _("Network")
+        network = self.fields["network"]
+        network.queryset = networks
+        network.required = not platform
+        network.empty_label = _("Every network (the whole platform)") if platform else None
+        network.label = _("Network")
 
 
 class TitleSearchForm(forms.Form):

@@ -1,7 +1,8 @@
 """Collections, templates and their issue to groups (SPEC G2, G3).
 
-A Collection belongs either to one library (its own list) or, as a *template*, to a network: the network's
-operators manage it and every library of the network may copy it. The copy is independent of its template.
+A Collection belongs either to one library (its own list) or is a *template*: of one network (its operators
+manage it, its libraries may copy it) or of the whole platform (network empty: the platform admin manages it,
+every library may copy it). The copy is independent of its template.
 """
 
 from django.conf import settings
@@ -20,7 +21,7 @@ class Collection(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="collection_templates",
-        help_text=_("Set for a template: shared with every library of the network."),
+        help_text=_("For a template of one network; empty for a template shared with every library."),
     )
     name = models.CharField(_("name"), max_length=200)
     made_from = models.ForeignKey(
@@ -38,8 +39,7 @@ class Collection(models.Model):
         verbose_name = _("collection")
         constraints = [
             models.CheckConstraint(
-                condition=Q(library__isnull=True, network__isnull=False)
-                | Q(library__isnull=False, network__isnull=True),
+                condition=Q(library__isnull=True) | Q(network__isnull=True),
                 name="collection_of_a_library_or_a_template",
             ),
         ]

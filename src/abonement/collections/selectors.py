@@ -1,6 +1,6 @@
 """Reads of collections for staff and operator pages."""
 
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from abonement.catalog.models import Title
 from abonement.catalog.search import query as search
@@ -32,20 +32,28 @@ def collections_for_group(group) -> QuerySet[Collection]:
     )
 
 
-def network_templates(networks) -> QuerySet[Collection]:
+def _templates(where: Q) -> QuerySet[Collection]:
     return (
-        Collection.objects.filter(library__isnull=True, network__in=networks)
+        Collection.objects.filter(where, library__isnull=True)
         .select_related("network")
         .annotate(book_count=Count("entries"))
+        .order_by("network__name", "name", "id")
     )
 
 
 def templates_for_library(library) -> QuerySet[Collection]:
-    return network_templates([library.network_id])
+    """The templates a library may copy: its network's and the platform's."""
+    return _templates(Q(network=library.network_id) | Q(network__isnull=True))
 
 
 def operator_templates(user) -> QuerySet[Collection]:
-    return network_templates(tenancy.operator_networks(user))
+    """The templates `user` manages: their networks'; the platform admin's also the platform's."""
+    return _templates(_managed(user))
+
+
+def _managed(user) -> Q:
+    where = Q(network__in=tenancy.operator_networks(user))
+    return where | Q(network__isnull=True) if user.is_superuser else where
 
 
 def titles_of(collection: Collection) -> list[Title]:

@@ -126,7 +126,8 @@ def create_collection(*, library: Library, name: str, now: datetime | None = Non
     return Collection.objects.create(library=library, name=_clean_name(name), created_at=now or clock.now())
 
 
-def create_template(*, network: Network, name: str, now: datetime | None = None) -> Collection:
+def create_template(*, network: Network | None, name: str, now: datetime | None = None) -> Collection:
+    """A template of `network`, or of the whole platform when `network` is None."""
     return Collection.objects.create(network=network, name=_clean_name(name), created_at=now or clock.now())
 
 
@@ -145,7 +146,7 @@ def delete(*, collection: Collection) -> None:
 @transaction.atomic
 def copy_template(*, library: Library, template: Collection, now: datetime | None = None) -> Collection:
     """The library's own collection with the template's name and books; independent of the template from now."""
-    if not template.is_template or template.network_id != library.network_id:
+    if not template.is_template or template.network_id not in (None, library.network_id):
         raise TemplateOfAnotherNetwork()
     collection = Collection.objects.create(
         library=library, name=template.name, made_from=template, created_at=now or clock.now()

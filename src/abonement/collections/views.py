@@ -38,10 +38,7 @@ def _collection(request, collection_id: int) -> Collection:
 
 
 def _template(request, template_id: int) -> Collection:
-    return tenancy.get_scoped(
-        Collection.objects.filter(library__isnull=True, network__in=tenancy.operator_networks(request.user)),
-        pk=template_id,
-    )
+    return tenancy.get_scoped(selectors.operator_templates(request.user), pk=template_id)
 
 
 def _groups(request):
@@ -232,8 +229,8 @@ def _render_templates(request, form: TemplateForm, status: int = 200):
 def template_list(request):
     networks = tenancy.operator_networks(request.user)
     if request.method != "POST":
-        return _render_templates(request, TemplateForm(networks=networks))
-    form = TemplateForm(request.POST, networks=networks)
+        return _render_templates(request, TemplateForm(networks=networks, platform=request.user.is_superuser))
+    form = TemplateForm(request.POST, networks=networks, platform=request.user.is_superuser)
     if not form.is_valid():
         return _render_templates(request, form, status=400)
     template = services.create_template(network=form.cleaned_data["network"], name=form.cleaned_data["name"])

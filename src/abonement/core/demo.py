@@ -88,7 +88,7 @@ def load_demo() -> dict:
     )
     load_catalog_demo(network, [school, public, branch])
     _demo_lending(operator=operator, librarian=librarian, school=school, public=public, reader_card=reader.cards.get())
-    load_collections_demo(network, school)
+    load_collections_demo(school)
     return {
         "network": network,
         "libraries": [school, public, branch],

@@ -132,8 +132,7 @@ def _xlsx_cell(value, text_style: str = "") -> str:
     return f'<c t="inlineStr"{text_style}><is><t xml:space="preserve">{text}</t></is></c>'
 
 
-def write_xlsx(target, header: Sequence[str], rows: Iterable[Sequence], *, title: str = "Sheet1",
-               progress=None) -> int:
+def write_xlsx(target, header: Sequence[str], rows: Iterable[Sequence], *, title: str = "Sheet1", progress=None) -> int:
     """Write a one-sheet workbook to `target` (a path or a binary file); returns the number of data rows.
 
     `progress(rows_written)` is called every few thousand rows, for a background export's progress bar.

@@ -67,12 +67,27 @@ def test_a_template_of_another_network_cannot_be_copied(library_factory, network
     assert Collection.objects.filter(library__isnull=False).count() == 0
 
 
+def test_a_platform_template_is_offered_to_every_network_and_managed_by_the_platform_admin(
+    library_factory, network_factory, operator_factory, user_factory
+):
+    from abonement.collections import selectors
+
+    template = services.create_template(network=None, name="Nature")
+    here, there = library_factory(), library_factory(network=network_factory())
+    for library in (here, there):
+        assert template in selectors.templates_for_library(library)
+        assert services.copy_template(library=library, template=template).made_from == template
+    # an operator manages their network's templates only; the platform admin (superuser) manages this one
+    assert template not in selectors.operator_templates(operator_factory(network=here.network))
+    assert template in selectors.operator_templates(user_factory(is_superuser=True))
+
+
 def test_demo_ships_the_seed_templates_filled_and_twice_changes_nothing(settings, tmp_path):
     from abonement.core.demo import load_demo
 
     settings.MEDIA_ROOT = tmp_path / "media"  # the demo writes book files
     data = load_demo()
-    templates = Collection.objects.filter(network=data["network"], library__isnull=True)
+    templates = Collection.objects.filter(network__isnull=True, library__isnull=True)  # the whole platform's
     assert sorted(templates.values_list("name", flat=True)) == sorted(name for name, _ in TEMPLATES)
     for template in templates:
         assert template.entries.count() >= 1, template.name

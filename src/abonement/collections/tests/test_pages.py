@@ -146,6 +146,21 @@ class TestTemplates:
         copy.refresh_from_db()
         assert copy.made_from is None and [e.title.title for e in copy.entries.all()] == ["Birds"]
 
+    def test_the_platform_admin_makes_a_template_for_every_library(
+        self, user_factory, operator_factory, library, staff
+    ):
+        admin = signed_in(user_factory(is_superuser=True))
+        assert "Every network (the whole platform)" in text(admin.get("/operator/templates/"))
+        assert admin.post("/operator/templates/", {"name": "Exam key texts", "network": ""}).status_code == 302
+        template = Collection.objects.get(name="Exam key texts")
+        assert template.network is None and template.library is None
+        assert "Exam key texts" in text(staff.get("/staff/collections/"))  # offered to the library
+        operator = signed_in(operator_factory(network=library.network))
+        assert operator.get(f"/operator/templates/{template.pk}/").status_code == 404  # not theirs to change
+        # an operator must choose one of their networks: no platform templates from them
+        response = operator.post("/operator/templates/", {"name": "Mine", "network": ""})
+        assert response.status_code == 400 and not Collection.objects.filter(name="Mine").exists()
+
     def test_librarians_do_not_manage_templates(self, staff):
         assert staff.get("/operator/templates/").status_code == 403
 
