@@ -87,6 +87,30 @@ def _back_to(request, name: str, **kwargs):
 # ---- librarian: collections ---------------------------------------------------------------------
 
 
+def _show_or_rename(request, collection: Collection, *, page, renamed: str, back: tuple):
+    """The page of a collection or template; POSTed, its new name. Librarian and operator pages share it."""
+    if request.method != "POST":
+        return page(request, collection)
+    form = CollectionForm(
+        request.POST, instance=Collection(name=collection.name, library=collection.library, network=collection.network)
+    )
+    if not form.is_valid():
+        return page(request, collection, form=form, status=400)
+    services.rename(collection=collection, name=form.cleaned_data["name"])
+    messages.success(request, renamed)
+    name, kwargs = back
+    return redirect(name, **kwargs)
+
+
+def _change_titles_and_back(request, collection: Collection, *, page, back: tuple):
+    try:
+        _change_titles(request, collection)
+    except DomainError as error:
+        return page(request, collection, status=error.status, error=error)
+    name, kwargs = back
+    return _back_to(request, name, **kwargs)
+
+
 def _render_list(request, form: CollectionForm, status: int = 200):
     library = tenancy.current_library(request)
     return render(
@@ -148,14 +172,9 @@ def _render_detail(
 @tenancy.librarian_required
 def collection_detail(request, collection_id: int):
     collection = _collection(request, collection_id)
-    if request.method != "POST":
-        return _render_detail(request, collection)
-    form = CollectionForm(request.POST, instance=Collection(name=collection.name, library=collection.library))
-    if form.is_valid():
-        services.rename(collection=collection, name=form.cleaned_data["name"])
-        messages.success(request, _("Collection renamed."))
-        return redirect("staff:collection", collection_id=collection.pk)
-    return _render_detail(request, collection, form=form, status=400)
+    return _show_or_rename(
+        request, collection, page=_render_detail, renamed=_("Collection renamed."), back=_staff_back(collection)
+    )
 
 
 @tenancy.librarian_required
@@ -171,11 +190,11 @@ def collection_delete(request, collection_id: int):
 @require_POST
 def collection_titles(request, collection_id: int):
     collection = _collection(request, collection_id)
-    try:
-        _change_titles(request, collection)
-    except DomainError as error:
-        return _render_detail(request, collection, status=error.status, error=error)
-    return _back_to(request, "staff:collection", collection_id=collection.pk)
+    return _change_titles_and_back(request, collection, page=_render_detail, back=_staff_back(collection))
+
+
+def _staff_back(collection: Collection) -> tuple:
+    return "staff:collection", {"collection_id": collection.pk}
 
 
 @tenancy.librarian_required
@@ -254,14 +273,9 @@ def _render_template(request, template: Collection, *, form=None, status: int = 
 @tenancy.operator_required
 def template_detail(request, template_id: int):
     template = _template(request, template_id)
-    if request.method != "POST":
-        return _render_template(request, template)
-    form = CollectionForm(request.POST, instance=Collection(name=template.name, network=template.network))
-    if form.is_valid():
-        services.rename(collection=template, name=form.cleaned_data["name"])
-        messages.success(request, _("Template renamed."))
-        return redirect("operator:template", template_id=template.pk)
-    return _render_template(request, template, form=form, status=400)
+    return _show_or_rename(
+        request, template, page=_render_template, renamed=_("Template renamed."), back=_operator_back(template)
+    )
 
 
 @tenancy.operator_required
@@ -277,8 +291,8 @@ def template_delete(request, template_id: int):
 @require_POST
 def template_titles(request, template_id: int):
     template = _template(request, template_id)
-    try:
-        _change_titles(request, template)
-    except DomainError as error:
-        return _render_template(request, template, status=error.status, error=error)
-    return _back_to(request, "operator:template", template_id=template.pk)
+    return _change_titles_and_back(request, template, page=_render_template, back=_operator_back(template))
+
+
+def _operator_back(template: Collection) -> tuple:
+    return "operator:template", {"template_id": template.pk}
