@@ -41,10 +41,10 @@ def start_export(*, library, user, report: str, fmt: str, period: Period, kinds=
 
 
 def run_export(export_id: int) -> None:
+    # Claimed with one conditional UPDATE: a second delivery of the task, or a second worker, finds it taken.
+    if not Export.objects.filter(pk=export_id, status=Export.Status.QUEUED).update(status=Export.Status.RUNNING):
+        return
     export = Export.objects.select_related("library").get(pk=export_id)
-    if export.status != Export.Status.QUEUED:
-        return  # a second delivery of the same task
-    Export.objects.filter(pk=export.pk).update(status=Export.Status.RUNNING)
     params = export.params
     period = Period.of(export.library, date.fromisoformat(params["start"]), date.fromisoformat(params["end"]))
 

@@ -197,6 +197,12 @@ def test_a_long_events_report_is_made_in_the_background(desk, run_worker, settin
     assert not Path(export.file.path).is_relative_to(settings.MEDIA_ROOT)
     with pytest.raises(ValueError):
         _ = export.file.url
+    # A second delivery of the task (or a second worker) finds the export taken and changes nothing.
+    from abonement.reports import services
+
+    services.run_export(export.pk)
+    again = Export.objects.get(pk=export.pk)
+    assert (again.status, again.file.name, again.finished_at) == ("done", export.file.name, export.finished_at)
 
 
 @pytest.mark.django_db
