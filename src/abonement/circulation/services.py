@@ -248,8 +248,10 @@ def _issue_retrying(**kwargs) -> Loan:
             with transaction.atomic():
                 return _issue(**kwargs)
         except IntegrityError as exc:
-            if not _copy_was_taken(exc) or attempt == 2:
+            if not _copy_was_taken(exc):
                 raise policies.AlreadyOnLoan() from exc
+            if attempt == 2:  # copies keep going to others: say so, the reader may join the queue
+                raise policies.NoCopyAvailable() from exc
     raise AssertionError("unreachable")
 
 
