@@ -11,7 +11,9 @@ from abonement.catalog import importers
 from abonement.catalog.importers import normalize
 from abonement.catalog.models import CatalogAccess, Genre, Tag, Title
 from abonement.catalog.selectors import shared_titles
+from abonement.core import events
 from abonement.core.errors import DomainError
+from abonement.core.models import Event
 
 MAX_ISBNS = 10_000
 CHUNK = 2000
@@ -56,11 +58,12 @@ def import_catalog_file(
     source: str = "",
     batch_size: int = importers.DEFAULT_BATCH_SIZE,
     progress=None,
+    actor=None,
 ) -> importers.ImportReport:
     """Import a catalogue file into the shared digital catalogue (`network` None) or a network's paper catalogue
     (items into the libraries the records name among `libraries`, else into `library`). NotACatalogFile when
-    the file is not one; callers check who may import where."""
-    return importers.import_file(
+    the file is not one; callers check who may import where. The import is recorded as an Event (audit)."""
+    report = importers.import_file(
         file,
         format=format,
         source=source,
@@ -70,6 +73,23 @@ def import_catalog_file(
         batch_size=batch_size,
         progress=progress,
     )
+    events.record(
+        Event.Kind.CATALOG_IMPORTED,
+        actor=actor,
+        library=library,
+        network=network.name if network else "",
+        source=source,
+        format=report.format,
+        created=report.created,
+        updated=report.updated,
+        failed=report.failed,
+    )
+    return report
+
+
+def _changed(library, actor, action: str, changed: int) -> None:
+    """The audit record of an operator's change to what a library may lend (SPEC T3)."""
+    events.record(Event.Kind.CATALOG_SELECTION_CHANGED, actor=actor, library=library, action=action, changed=changed)
 
 
 def _access(library) -> CatalogAccess:
@@ -78,12 +98,13 @@ def _access(library) -> CatalogAccess:
 
 
 @transaction.atomic
-def set_whole_catalog(*, library, whole: bool) -> CatalogAccess:
+def set_whole_catalog(*, library, whole: bool, actor=None) -> CatalogAccess:
     """Let the library lend the whole shared catalogue, or only its selection (which is kept either way)."""
     access = _access(library)
     if access.whole_catalog != whole:
         access.whole_catalog = whole
         access.save(update_fields=["whole_catalog"])
+        _changed(library, actor, "whole_catalog" if whole else "selection_only", 0)
     return access
 
 
@@ -101,48 +122,56 @@ def _add(access: CatalogAccess, title_ids) -> int:
 
 
 @transaction.atomic
-def add_by_isbn(*, library, isbns: list[str]) -> SelectionChange:
+def add_by_isbn(*, library, isbns: list[str], actor=None) -> SelectionChange:
     access = _access(library)
     rows = list(shared_titles().filter(isbn__in=isbns).values_list("isbn", "id"))
     found = {isbn for isbn, _pk in rows}
-    return SelectionChange(
-        changed=_add(access, [pk for _isbn, pk in rows]), not_found=[i for i in isbns if i not in found]
-    )
+    added = _add(access, [pk for _isbn, pk in rows])
+    _changed(library, actor, "add_isbn", added)
+    return SelectionChange(changed=added, not_found=[i for i in isbns if i not in found])
 
 
 @transaction.atomic
-def add_by_genre(*, library, genre: Genre) -> SelectionChange:
+def add_by_genre(*, library, genre: Genre, actor=None) -> SelectionChange:
     access = _access(library)
-    return SelectionChange(changed=_add(access, shared_titles().filter(genres=genre).values_list("id", flat=True)))
+    added = _add(access, shared_titles().filter(genres=genre).values_list("id", flat=True))
+    _changed(library, actor, "add_genre", added)
+    return SelectionChange(changed=added)
 
 
 @transaction.atomic
-def add_by_tag(*, library, name: str) -> SelectionChange:
+def add_by_tag(*, library, name: str, actor=None) -> SelectionChange:
     """Every shared title with a tag of this name, in any letter case ("Vasara", "vasara")."""
     access = _access(library)
     tags = Tag.objects.filter(name__iexact=name.strip())
     ids = shared_titles().filter(tags__in=tags).values_list("id", flat=True).distinct()
-    return SelectionChange(changed=_add(access, ids))
+    added = _add(access, ids)
+    _changed(library, actor, "add_tag", added)
+    return SelectionChange(changed=added)
 
 
 @transaction.atomic
-def add_titles(*, library, titles) -> SelectionChange:
+def add_titles(*, library, titles, actor=None) -> SelectionChange:
     access = _access(library)
     ids = [t.pk if isinstance(t, Title) else t for t in titles]
-    return SelectionChange(changed=_add(access, shared_titles().filter(pk__in=ids).values_list("id", flat=True)))
+    added = _add(access, shared_titles().filter(pk__in=ids).values_list("id", flat=True))
+    _changed(library, actor, "add_titles", added)
+    return SelectionChange(changed=added)
 
 
 @transaction.atomic
-def remove_by_isbn(*, library, isbns: list[str]) -> SelectionChange:
+def remove_by_isbn(*, library, isbns: list[str], actor=None) -> SelectionChange:
     access = _access(library)
     link = CatalogAccess.titles.through
     found = set(shared_titles().filter(isbn__in=isbns).values_list("isbn", flat=True))
     removed, _ = link.objects.filter(catalogaccess=access, title__isbn__in=isbns).delete()
+    _changed(library, actor, "remove_isbn", removed)
     return SelectionChange(changed=removed, not_found=[i for i in isbns if i not in found])
 
 
 @transaction.atomic
-def clear_selection(*, library) -> int:
+def clear_selection(*, library, actor=None) -> int:
     access = _access(library)
     removed, _ = CatalogAccess.titles.through.objects.filter(catalogaccess=access).delete()
+    _changed(library, actor, "clear", removed)
     return removed

@@ -141,7 +141,10 @@ def _run_import(request, form, template, context, *, target):
         if form.is_valid():
             try:
                 report = services.import_catalog_file(
-                    form.cleaned_data["file"], format=form.cleaned_data["format"] or None, **target(form)
+                    form.cleaned_data["file"],
+                    format=form.cleaned_data["format"] or None,
+                    actor=request.user,
+                    **target(form),
                 )
             except NotACatalogFile as error:
                 form.add_error("file", str(error))
@@ -241,7 +244,9 @@ def catalog_access(request, library_id: int):
         if action == "scope":
             form = forms["scope_form"] = WholeCatalogForm(request.POST)
             if form.is_valid():
-                services.set_whole_catalog(library=library, whole=form.cleaned_data["whole_catalog"])
+                services.set_whole_catalog(
+                    library=library, whole=form.cleaned_data["whole_catalog"], actor=request.user
+                )
                 messages.success(request, _("Saved."))
                 return redirect("operator:catalog_access", library_id=library.pk)
         elif action in ("add", "remove"):
@@ -255,26 +260,26 @@ def catalog_access(request, library_id: int):
                     )
                 else:
                     if action == "add":
-                        change = services.add_by_isbn(library=library, isbns=isbns)
+                        change = services.add_by_isbn(library=library, isbns=isbns, actor=request.user)
                         _report_change(request, change, _("%(count)d titles added to the selection."))
                     else:
-                        change = services.remove_by_isbn(library=library, isbns=isbns)
+                        change = services.remove_by_isbn(library=library, isbns=isbns, actor=request.user)
                         _report_change(request, change, _("%(count)d titles removed from the selection."))
                     return redirect("operator:catalog_access", library_id=library.pk)
         elif action == "genre":
             form = forms["genre_form"] = GenreForm(request.POST, prefix="genre")
             if form.is_valid():
-                change = services.add_by_genre(library=library, genre=form.cleaned_data["genre"])
+                change = services.add_by_genre(library=library, genre=form.cleaned_data["genre"], actor=request.user)
                 _report_change(request, change, _("%(count)d titles added to the selection."))
                 return redirect("operator:catalog_access", library_id=library.pk)
         elif action == "tag":
             form = forms["tag_form"] = TagForm(request.POST, prefix="tag")
             if form.is_valid():
-                change = services.add_by_tag(library=library, name=form.cleaned_data["tag"])
+                change = services.add_by_tag(library=library, name=form.cleaned_data["tag"], actor=request.user)
                 _report_change(request, change, _("%(count)d titles added to the selection."))
                 return redirect("operator:catalog_access", library_id=library.pk)
         elif action == "clear":
-            removed = services.clear_selection(library=library)
+            removed = services.clear_selection(library=library, actor=request.user)
             messages.success(request, _("%(count)d titles removed from the selection.") % {"count": removed})
             return redirect("operator:catalog_access", library_id=library.pk)
         else:

@@ -42,6 +42,8 @@ class Event(models.Model):
         QUEUED = "queued", _("Joined the queue")
         QUEUE_LEFT = "queue_left", _("Left the queue")
         QUEUE_SKIPPED = "queue_skipped", _("Skipped in the queue")
+        CATALOG_IMPORTED = "catalog_imported", _("Catalogue file imported")
+        CATALOG_SELECTION_CHANGED = "catalog_selection_changed", _("Catalogue selection changed")
 
     kind = models.CharField(max_length=40, choices=Kind.choices, db_index=True)
     at = models.DateTimeField(db_index=True)

@@ -48,6 +48,18 @@ class TestSelection:
         assert "A selection of 2 titles" in page
         assert lendable(library) == {"Alpha", "Beta"}
 
+    def test_every_change_is_recorded_with_the_operator(self, setting):
+        from abonement.core.models import Event
+
+        client, library = setting["client"], setting["library"]
+        client.post(url(library), {"action": "add", "add-isbns": "9780000000019 9780000000026"})
+        client.post(url(library), {"action": "remove", "remove-isbns": "9780000000026"})
+        client.post(url(library), {"action": "add", "add-isbns": "not-an-isbn"})  # refused: nothing recorded
+        changes = Event.objects.filter(kind="catalog_selection_changed").order_by("id")
+        assert [(e.details["action"], e.details["changed"]) for e in changes] == [("add_isbn", 2), ("remove_isbn", 1)]
+        operator = client.session["_auth_user_id"]
+        assert {(e.library_id, str(e.actor_id)) for e in changes} == {(library.pk, operator)}
+
     def test_add_by_genre_and_tag_then_remove(self, setting):
         client, library = setting["client"], setting["library"]
         genre = setting["titles"][0].genres.get()

@@ -11,6 +11,7 @@ from django.test import Client
 from abonement.catalog import forms
 from abonement.catalog.models import Item, Title
 from abonement.catalog.tests.test_import import sample
+from abonement.core.models import Event
 from abonement.testing.factories import TEST_PASSWORD
 
 
@@ -36,7 +37,8 @@ def union(network_factory, library_factory):
 class TestStaffImport:
     def test_librarian_imports_paper_books_into_their_network(self, union, librarian_factory):
         network, central, _branch = union
-        client = signed_in(librarian_factory(library=central))
+        librarian = librarian_factory(library=central)
+        client = signed_in(librarian)
         assert client.get("/staff/catalog/import/").status_code == 200
         response = client.post("/staff/catalog/import/", {"file": upload("paper_rusmarc.iso"), "format": ""})
         assert response.status_code == 200
@@ -46,6 +48,9 @@ class TestStaffImport:
         assert Title.objects.filter(network=network, format="paper").count() == 1
         assert "library “Branch” of item P-0002 is not one of: Central" in page
         assert set(Item.objects.values_list("barcode", flat=True)) == {"P-0003"}
+        imported = Event.objects.get(kind="catalog_imported")
+        assert (imported.library, imported.actor) == (central, librarian)
+        assert (imported.details["created"], imported.details["failed"]) == (1, 1)
 
     def test_items_go_to_every_library_the_librarian_holds(self, union, librarian_factory):
         from abonement.libraries.models import StaffMembership
