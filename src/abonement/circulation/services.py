@@ -543,20 +543,22 @@ def serve_queues(*, copy_ids, now: datetime) -> list[Loan]:
         .order_by("pk")
     )
     wanted = {(copy.library_id, copy.title_id) for copy in copies}
+    # The lines are read first and only the holds of the wanted (library, title) pairs are locked: locking the
+    # whole libraries × titles product would hide other lines from a return that serves them at the same time.
+    waiting = Hold.objects.filter(
+        status=Hold.Status.WAITING,
+        library__in={library for library, _ in wanted},
+        title__in={title for _, title in wanted},
+    ).values_list("pk", "library_id", "title_id")
+    hold_ids = [pk for pk, library, title in waiting if (library, title) in wanted] if copies else []
     lines: dict[tuple[int, int], deque[Hold]] = defaultdict(deque)
-    if copies:
-        for hold in (
-            Hold.objects.select_for_update(of=("self",), skip_locked=True, no_key=True)
-            .select_related("card__library", "card__user")
-            .filter(
-                status=Hold.Status.WAITING,
-                library__in={library for library, _ in wanted},
-                title__in={title for _, title in wanted},
-            )
-            .order_by("created_at", "id")
-        ):
-            if (hold.library_id, hold.title_id) in wanted:
-                lines[hold.library_id, hold.title_id].append(hold)
+    for hold in (
+        Hold.objects.select_for_update(of=("self",), skip_locked=True, no_key=True)
+        .select_related("card__library", "card__user")
+        .filter(pk__in=hold_ids, status=Hold.Status.WAITING)
+        .order_by("created_at", "id")
+    ):
+        lines[hold.library_id, hold.title_id].append(hold)
     if not lines:
         return []
     readers = _Borrowers([hold.card for line in lines.values() for hold in line], now=now)

@@ -421,3 +421,56 @@ def test_librarians_approving_the_same_requests_at_once_approve_each_exactly_onc
     assert Event.objects.filter(kind=Event.Kind.REQUEST_APPROVED).count() == 10
     library.refresh_from_db()
     assert library.credits == 0 == ledger_sum(library)
+
+
+# ---- lines served at the same time --------------------------------------------------------------
+
+
+def test_serving_some_lines_does_not_hide_the_others_from_a_return(library_factory, card_factory, title_factory):
+    """Copies of (A, novel) and (B, poems) are being served while a copy of (A, poems) comes back: the reader
+    waiting for poems at A must get it — the first transaction locks only the lines it serves."""
+    libraries = [library_factory(lending_mode="self_service", self_service_acquisition=False) for _ in range(2)]
+    novel, poems = title_factory(), title_factory()
+    loans = {}
+    for library, title in [(libraries[0], novel), (libraries[1], poems), (libraries[0], poems)]:
+        Copy.objects.create(library=library, title=title, acquired_at=NOW)
+        loans[library.pk, title.pk] = services.take(card=card_factory(library=library), title=title, now=NOW)
+    waiting = {}
+    for library, title in [(libraries[0], novel), (libraries[1], poems), (libraries[0], poems)]:
+        waiting[library.pk, title.pk] = card_factory(library=library)
+        services.join_queue(card=waiting[library.pk, title.pk], title=title, now=NOW)
+    serving, returned, failures = threading.Event(), threading.Event(), []
+
+    def serve_two_lines():
+        try:
+            with transaction.atomic():
+                ended = [loans[libraries[0].pk, novel.pk], loans[libraries[1].pk, poems.pk]]
+                Loan.objects.filter(pk__in=[loan.pk for loan in ended]).update(ended_at=NOW, end_reason="expired")
+                services.serve_queues(copy_ids=[loan.copy_id for loan in ended], now=NOW)
+                serving.set()
+                returned.wait(3)  # PostgreSQL: the return runs meanwhile; SQLite: it waits for this commit
+        except Exception as error:  # noqa: BLE001 — reported below
+            failures.append(error)
+        finally:
+            serving.set()
+            connection.close()
+
+    def return_poems_at_a():
+        try:
+            serving.wait(WAIT_SECONDS)
+            loan = loans[libraries[0].pk, poems.pk]
+            services.return_loan(loan=loan, actor=loan.card.user, now=NOW)
+        except Exception as error:  # noqa: BLE001 — reported below
+            failures.append(error)
+        finally:
+            returned.set()
+            connection.close()
+
+    threads = [threading.Thread(target=serve_two_lines), threading.Thread(target=return_poems_at_a)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT_SECONDS)
+    assert failures == []
+    holders = {(loan.library_id, loan.title_id): loan.card_id for loan in Loan.objects.filter(ended_at=None)}
+    assert holders == {key: card.pk for key, card in waiting.items()}
