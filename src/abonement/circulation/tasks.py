@@ -13,8 +13,10 @@ EXPIRY_EVERY = timedelta(minutes=1)
 
 @task()
 def expire_loans() -> int:
-    """End loans whose last day is over, then queue the next run (SPEC L7)."""
+    """End loans whose last day is over, lend copies left free while someone waits for them, then queue the
+    next run (SPEC L7, L3)."""
     ended = services.expire_due_loans()
+    services.serve_idle_copies()
     schedule_expiry()
     return ended
 

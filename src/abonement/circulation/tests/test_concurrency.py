@@ -474,3 +474,54 @@ def test_serving_some_lines_does_not_hide_the_others_from_a_return(library_facto
     assert failures == []
     holders = {(loan.library_id, loan.title_id): loan.card_id for loan in Loan.objects.filter(ended_at=None)}
     assert holders == {key: card.pk for key, card in waiting.items()}
+
+
+def test_two_copies_of_one_line_returned_at_the_same_instant_both_reach_the_line(
+    library_factory, card_factory, title_factory
+):
+    """Both copies of a title come back at once and two readers wait. On PostgreSQL the second return skips the
+    holds the first has locked (SKIP LOCKED, so neither waits for the other) and its copy stays free; the
+    minute's sweep (`serve_idle_copies`, run with the expiry) lends it. SQLite runs one writer at a time, so the
+    second return already sees the first one's outcome."""
+    library = library_factory(lending_mode="self_service", self_service_acquisition=False)
+    title = title_factory()
+    loans = []
+    for _ in range(2):
+        Copy.objects.create(library=library, title=title, acquired_at=NOW)
+        loans.append(services.take(card=card_factory(library=library), title=title, now=NOW))
+    waiting = [card_factory(library=library) for _ in range(2)]
+    for minute, card in enumerate(waiting):
+        services.join_queue(card=card, title=title, now=NOW + timedelta(minutes=minute))
+    first_returning, second_returned, failures = threading.Event(), threading.Event(), []
+
+    def return_first():
+        try:
+            with transaction.atomic():
+                services.return_loan(loan=loans[0], actor=None, now=NOW)
+                first_returning.set()
+                second_returned.wait(3)  # PostgreSQL: the second return runs now; SQLite: it waits for this commit
+        except Exception as error:  # noqa: BLE001 — reported below
+            failures.append(error)
+        finally:
+            first_returning.set()
+            connection.close()
+
+    def return_second():
+        try:
+            first_returning.wait(WAIT_SECONDS)
+            services.return_loan(loan=loans[1], actor=None, now=NOW)
+        except Exception as error:  # noqa: BLE001 — reported below
+            failures.append(error)
+        finally:
+            second_returned.set()
+            connection.close()
+
+    threads = [threading.Thread(target=return_first), threading.Thread(target=return_second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT_SECONDS)
+    assert failures == []
+    assert services.serve_idle_copies(now=NOW + timedelta(minutes=1)) == (1 if connection.vendor == "postgresql" else 0)
+    assert set(Loan.objects.filter(ended_at=None).values_list("card_id", flat=True)) == {card.pk for card in waiting}
+    assert not Hold.objects.filter(status=Hold.Status.WAITING).exists()

@@ -337,6 +337,44 @@ def test_copies_freed_together_serve_their_lines_in_order_within_limits(card, ca
 
 
 @pytest.mark.django_db
+def test_copies_left_free_while_their_line_waits_are_lent_by_the_minute_s_sweep(
+    card, card_factory, library, library_factory, title_factory
+):
+    """What a race can leave behind (a copy free, readers waiting for it) is lent by the next sweep, in line
+    order and by the same rules; copies on loan, other libraries' lines and lines nobody waits in are left."""
+    library.self_service_acquisition = False
+    library.save()
+    novel, poems, nobody_waits = title_factory(title="Novel"), title_factory(title="Poems"), title_factory()
+    elsewhere = library_factory(lending_mode="self_service", self_service_acquisition=False)
+    for title in (novel, novel, poems, nobody_waits):
+        Copy.objects.create(library=library, title=title, acquired_at=NOW)
+    on_loan = services.take(card=card, title=poems, now=NOW)
+    Copy.objects.create(library=elsewhere, title=novel, acquired_at=NOW)
+    too_young = card_factory(library=library, birth_date=date(2024, 1, 1))
+    first, second, third = (card_factory(library=library) for _ in range(3))
+    # The race's outcome: holds written as if their copies had been out when the readers joined.
+    line = [(too_young, novel), (first, novel), (second, poems), (second, novel), (third, novel)]
+    for minute, (reader, title) in enumerate(line):
+        Hold.objects.create(card=reader, library=library, title=title, created_at=NOW + timedelta(minutes=minute))
+    novel.age_rating = 16
+    novel.save()
+    later = NOW + timedelta(hours=1)
+
+    assert services.serve_idle_copies(now=later) == 2
+    lent = {(loan.card_id, loan.title_id) for loan in Loan.objects.filter(ended_at=None, started_at=later)}
+    assert lent == {(first.pk, novel.pk), (second.pk, novel.pk)}
+    assert Hold.objects.get(card=too_young).status == "cancelled"
+    assert Hold.objects.get(card=second, title=poems).status == "waiting"  # its copy is on loan
+    assert Hold.objects.get(card=third).status == "waiting"
+    assert Loan.objects.get(pk=on_loan.pk).ended_at is None
+    assert not Loan.objects.filter(library=elsewhere).exists()
+    assert not Loan.objects.filter(title=nobody_waits).exists()
+    assert Notice.objects.filter(kind="queue_turn").count() == 2
+    assert Event.objects.filter(kind="issued", actor=None, at=later).count() == 2
+    assert services.serve_idle_copies(now=later) == 0
+
+
+@pytest.mark.django_db
 def test_a_copy_lent_meanwhile_is_told_apart_from_the_same_reader_twice(card, card_factory, library, title_factory):
     """`take` retries on the first and refuses the second: the classifier reads this database's real errors."""
     loan = services.take(card=card, title=title_factory(), now=NOW)
@@ -382,10 +420,15 @@ def test_worker_ends_due_loans_and_keeps_the_next_run_queued(card_factory, libra
     schedule_expiry()  # a second worker start adds nothing
     runs = DBTaskResult.objects.filter(task_path=expire_loans.module_path, status="READY")
     assert runs.count() == 1
+    # A copy left free while a reader waits for it (what a race can leave): the same run lends it.
+    idle = Copy.objects.create(library=library, title=title_factory(), acquired_at=long_ago)
+    waiting = card_factory(library=library)
+    Hold.objects.create(card=waiting, library=library, title=idle.title, created_at=long_ago)
     runs.update(run_after=long_ago)  # the scheduled run is due; the loan's last day is long over
     call_command("worker", batch=True, verbosity=0)
     loan.refresh_from_db()
     assert loan.end_reason == "expired"
+    assert Loan.objects.get(copy=idle, ended_at=None).card == waiting
     assert DBTaskResult.objects.filter(task_path=expire_loans.module_path, status="READY").count() == 1
 
 
