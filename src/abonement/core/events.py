@@ -2,7 +2,7 @@
 
 import logging
 
-from abonement.core import clock
+from abonement.core import clock, inserts
 from abonement.core.models import Event
 
 security_log = logging.getLogger("abonement.security")
@@ -61,7 +61,7 @@ def record(
         reason=reason,
         **details,
     )
-    event.save(force_insert=True)
+    inserts.insert(event)
     if kind in SECURITY_KINDS:
         security_log.info("%s actor=%s subject=%s ip=%s %s", kind, event.actor_label, subject_user, ip, details)
     return event
