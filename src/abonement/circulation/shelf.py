@@ -84,7 +84,11 @@ def action_for(user, title, *, now: datetime) -> Action:
     cards = list(reader_cards(user))
     if not cards:
         return Action("no_card", deferred=deferred)
-    loan = Loan.objects.filter(card__in=cards, title=title, ended_at__isnull=True).select_related("card").first()
+    loan = (
+        Loan.objects.filter(card__in=cards, title=title, ended_at__isnull=True)
+        .select_related("card", "library")
+        .first()
+    )
     if loan:
         return Action("read", card=loan.card, loan=loan, deferred=deferred)
     request = Request.objects.filter(card__in=cards, title=title, status=Request.Status.WAITING).first()

@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from abonement.core import clock
 from abonement.notifications import sms
@@ -26,9 +26,10 @@ RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 60 * 60
 
 
-def render(kind: str, *, language: str, context: dict) -> tuple[str, str]:
-    """Render templates notifications/<kind>.txt: the first line is the subject, the rest the body."""
-    with translation.override(language):
+def render(kind: str, *, language: str, context: dict, time_zone: str | None = None) -> tuple[str, str]:
+    """Render templates notifications/<kind>.txt: the first line is the subject, the rest the body. Dates and
+    times are shown in `time_zone` (the library's: a loan ends at 23:59 of its day there)."""
+    with translation.override(language), timezone.override(time_zone or settings.TIME_ZONE):
         text = render_to_string(f"notifications/{kind}.txt", context)
     subject, _, body = text.strip().partition("\n")
     return subject.strip(), body.strip() + "\n"
@@ -51,7 +52,9 @@ def queue(
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("notices.queue() must run inside the transaction of the change it reports")
     context = {"library": library, "site_url": settings.SITE_URL, **context}
-    subject, body = render(kind, language=language, context=context)
+    subject, body = render(
+        kind, language=language, context=context, time_zone=library.timezone if library is not None else None
+    )
     notice = Notice(
         kind=kind,
         channel=channel,

@@ -205,7 +205,9 @@ def _detail_context(request, card: Card, **extra) -> dict:
         "lending_form": LendingForm(instance=card),
         "groups": card.groups.order_by("name"),
         "tab": tab,
-        "on_hand": Loan.objects.filter(card=card, ended_at__isnull=True).select_related("title").order_by("due_at"),
+        "on_hand": Loan.objects.filter(card=card, ended_at__isnull=True)
+        .select_related("title", "library")
+        .order_by("due_at"),
         "card_requests": Request.objects.filter(card=card).select_related("title").order_by("-created_at")[:100],
     }
     if tab == "history":

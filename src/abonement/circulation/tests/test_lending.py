@@ -439,3 +439,14 @@ def test_the_last_day_is_counted_in_the_library_s_time_zone(library_factory, car
     loan = services.take(card=card_factory(library=library), title=title_factory(is_free=True, price=0), now=NOW)
     assert loan.due_at.astimezone(UTC).date() == date(2026, 12, 9)
     assert Loan.objects.get(pk=loan.pk).last_day == date(2026, 12, 8)
+    # and so does the e-mail of a book given by the librarian, whatever the server's own time zone
+    given = services.force_issue(
+        librarian=None,
+        library=library,
+        card_number=loan.card.number,
+        title=title_factory(is_free=True, price=0),
+        now=NOW,
+    )
+    [notice] = Notice.objects.filter(kind="loan_issued", user=loan.card.user)
+    assert given.due_at.astimezone(UTC).date() == date(2026, 12, 9)
+    assert "08.12.2026 23:59" in notice.body

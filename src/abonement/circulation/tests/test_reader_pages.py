@@ -47,6 +47,21 @@ class TestBookPageAction:
         assert loan.end_reason == "returned"
         assert "Dzimtene" in client.get("/my/", {"tab": "archive"}).content.decode()
 
+    def test_the_last_day_shown_is_the_library_s(self, library_factory, card_factory, title_factory):
+        """A loan ends at 23:59 of its last day where the library is: in New York that is already the next day
+        on the server's clock (Europe/Riga), and the pages must show the New York date."""
+        library = library_factory(lending_mode="self_service", loan_days=14, timezone="America/New_York")
+        card = card_factory(library=library)
+        title = title_factory(title="Dzimtene", is_free=True, price=0)
+        client = signed_in(card.user)
+        assert client.post(f"/my/titles/{title.pk}/take/").status_code == 302
+        loan = Loan.objects.get(card=card)
+        last_day, next_day = loan.last_day.strftime("%d.%m.%Y"), loan.due_at.strftime("%d.%m.%Y")
+        assert last_day != next_day  # the due moment is past midnight in UTC
+        for page in (client.get(f"/catalog/titles/{title.pk}/"), client.get("/my/")):
+            text = page.content.decode()
+            assert f"On loan until {last_day}" in text and next_day not in text
+
     def test_by_request_reader_requests_and_cancels(self, card, title_factory):
         card.lending_mode = "by_request"
         card.save()
