@@ -80,16 +80,18 @@ def _move_credits(
         raise policies.InsufficientCredits(missing=-(library.credits + amount))
     Library.objects.filter(pk=library.pk).update(credits=F("credits") + amount)
     library.credits += amount
-    return CreditEntry.objects.create(
-        library=library,
-        kind=kind,
-        amount=amount,
-        balance_after=library.credits,
-        at=now,
-        actor=actor,
-        title=title,
-        card=card,
-        note=note,
+    return inserts.insert(
+        CreditEntry(
+            library=library,
+            kind=kind,
+            amount=amount,
+            balance_after=library.credits,
+            at=now,
+            actor=actor,
+            title=title,
+            card=card,
+            note=note,
+        )
     )
 
 
@@ -168,7 +170,7 @@ def _acquire(*, library: Library, title: Title, now: datetime, actor, card) -> C
             title=title,
             card=card,
         )
-    copy = Copy.objects.create(library=library, title=title, acquired_at=now, cost=price)
+    copy = inserts.insert(Copy(library=library, title=title, acquired_at=now, cost=price))
     events.record(Event.Kind.COPY_ACQUIRED, actor=actor, library=library, card=card, title=title, now=now, cost=price)
     return copy
 
