@@ -74,6 +74,7 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--server", default="postgres://postgres@127.0.0.1:5432", help="PostgreSQL server URL")
     parser.add_argument("--clients", type=int, default=16, help="concurrent take clients and pgbench clients")
+    parser.add_argument("--workers", type=int, default=3, help="application workers (as `abonement serve`)")
     parser.add_argument("--seconds", type=int, default=15, help="duration of each take run and of pgbench")
     parser.add_argument("--loans", type=int, default=100_000, help="due loans for the expiry")
     parser.add_argument("--requests", type=int, default=5_000, help="waiting requests in the Ordered list")
@@ -357,6 +358,145 @@ def run_takes(scenario: str, clients: int, seconds: int, label: str, rate: float
     }
 
 
+def _pool_worker(warmup: list, tasks, results, barrier, out, release) -> None:
+    """One application worker process, as `abonement serve` runs them: its own Django and connection; serves the
+    clients' takes from `tasks` one at a time until told to stop (None)."""
+    setup_django()
+    from django.db import connection
+
+    from abonement.catalog.models import Title
+    from abonement.circulation import services
+    from abonement.core.errors import DomainError
+    from abonement.readers.models import Card
+
+    def take(card_id: int, title_id: int):
+        card = Card.objects.select_related("library", "user").get(pk=card_id)
+        return services.take(card=card, title=Title.objects.get(pk=title_id))
+
+    connection.ensure_connection()
+    for card_id, title_id in warmup:
+        take(card_id, title_id)
+    barrier.wait()
+    cpu = time.process_time()
+    while (job := tasks.get()) is not None:
+        client, card_id, title_id = job
+        try:
+            take(card_id, title_id)
+            outcome = None
+        except DomainError as error:
+            outcome = f"refusal {error.code}"
+        except Exception as error:  # noqa: BLE001 — counted and reported: the bench asserts there are none
+            outcome = f"{type(error).__name__}: {str(error).splitlines()[0][:120]}"
+        results.put((client, outcome))
+    out.put(time.process_time() - cpu)
+    release.wait(600)  # keep the connection (and its server process, whose CPU time is counted) until all report
+    connection.close()
+
+
+def run_takes_pooled(clients: int, workers: int, seconds: int, label: str) -> dict:
+    """`clients` concurrent clients, closed loop, served by `workers` application processes — the way a deployed
+    instance serves its readers (`abonement serve` runs 3 workers by default): a take waits for a free worker, as
+    it waits for one behind gunicorn. The clients are threads of this process that hand a take to the workers
+    and wait for its answer (the pipe stands in for HTTP); latency counts from handing it over."""
+    import queue
+    import threading
+
+    from django.db import connections
+
+    from abonement.circulation.models import Loan
+
+    work = prepare_takes("free", clients, max(200, 120 * seconds // 3), label)
+    loans_before = Loan.objects.count()
+    connections.close_all()
+    context = multiprocessing.get_context("spawn")
+    tasks, results, out = context.Queue(), context.Queue(), context.Queue()
+    barrier, release = context.Barrier(workers + 1), context.Event()
+    processes = [
+        context.Process(
+            target=_pool_worker,
+            args=(work[i % clients]["warmup"], tasks, results, barrier, out, release),
+            daemon=True,
+        )
+        for i in range(workers)
+    ]
+    for process in processes:
+        process.start()
+    barrier.wait()
+    backends = bench_backends()
+    inboxes = [queue.Queue() for _ in range(clients)]
+
+    def dispatch():
+        while (answer := results.get()) is not None:
+            inboxes[answer[0]].put(answer[1])
+
+    dispatcher = threading.Thread(target=dispatch, daemon=True)
+    dispatcher.start()
+    reports = [None] * clients
+    start_line = threading.Barrier(clients)
+
+    def client(index: int):
+        latencies, outcomes = [], Counter()
+        start_line.wait()
+        deadline = time.monotonic() + seconds
+        for card_id, title_id in work[index]["pairs"]:
+            if time.monotonic() >= deadline:
+                break
+            began = time.perf_counter()
+            tasks.put((index, card_id, title_id))
+            outcome = inboxes[index].get()
+            latencies.append(time.perf_counter() - began)
+            if outcome:
+                outcomes[outcome] += 1
+        reports[index] = {"latencies": latencies, "outcomes": outcomes, "end": time.monotonic()}
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    machine_before, postgres_before = cpu_busy_snapshot(), cpu_seconds(backends)
+    own_before, start = time.process_time(), time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(seconds + 600)
+    elapsed = max(r["end"] for r in reports) - start
+    machine_after, postgres_after = cpu_busy_snapshot(), cpu_seconds(backends)
+    own_cpu = time.process_time() - own_before
+    for _ in processes:
+        tasks.put(None)
+    worker_cpu = sum(out.get(timeout=600) for _ in processes)
+    results.put(None)
+    release.set()
+    for process in processes:
+        process.join(60)
+    dispatcher.join(60)
+    latencies = [x for r in reports for x in r["latencies"]]
+    outcomes = Counter()
+    for report in reports:
+        outcomes.update(report["outcomes"])
+    refusals = {k: v for k, v in outcomes.items() if k.startswith("refusal ")}
+    errors = {k: v for k, v in outcomes.items() if not k.startswith("refusal ")}
+    done = len(latencies) - sum(outcomes.values())
+    total, idle = (a - b for a, b in zip(machine_after, machine_before, strict=True))
+    return {
+        "scenario": "free",
+        "clients": clients,
+        "app_workers": workers,
+        "seconds": round(elapsed, 2),
+        "takes": done,
+        "loans_written": Loan.objects.count() - loans_before - sum(min(5, len(w["warmup"])) for w in work[:workers]),
+        "takes_per_s": round(done / elapsed, 1),
+        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
+        "p95_ms": round(percentile(latencies, 95) * 1000, 1),
+        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
+        "max_ms": round(max(latencies) * 1000, 1),
+        "machine_cpu_busy_percent": round(100 * (1 - idle / total), 1) if total else None,
+        "app_cpu_ms_per_take": round(worker_cpu / max(1, len(latencies)) * 1000, 2),
+        "client_cpu_ms_per_take": round(own_cpu / max(1, len(latencies)) * 1000, 2),
+        "server_backends": len(backends),
+        "postgres_cpu_ms_per_take": round((postgres_after - postgres_before) / max(1, len(latencies)) * 1000, 2),
+        "refusals": refusals,
+        "errors": errors,
+    }
+
+
 # ---- 4. the Ordered list ------------------------------------------------------------------------
 
 
@@ -592,6 +732,9 @@ def main() -> int:
                 paced = round(report["takes_free"]["takes_per_s"] / 2)
                 report["takes_free_paced"] = run_takes("free", args.clients, args.seconds, "free_paced", rate=paced)
                 print("takes (free, paced):", report["takes_free_paced"], flush=True)
+                # The same 16 clients served by the application workers of a deployment (`abonement serve`).
+                report["takes_free_pooled"] = run_takes_pooled(args.clients, args.workers, args.seconds, "pooled")
+                print("takes (free, through app workers):", report["takes_free_pooled"], flush=True)
             if "pgbench" not in skip:
                 report["pgbench_after"] = pgbench(args.server, args.clients, args.seconds)
                 print("pgbench after:", report["pgbench_after"], flush=True)
