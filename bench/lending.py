@@ -29,6 +29,7 @@ list with 5,000 waiting requests <= 300 ms with a bounded number of queries.
 
 import argparse
 import json
+import math
 import multiprocessing
 import os
 import platform
@@ -88,11 +89,17 @@ def parse_args():
 
 
 def percentile(values: list[float], q: float) -> float:
+    """Nearest rank: the smallest value with at least q % of the values at or below it."""
     ordered = sorted(values)
     if not ordered:
         return float("nan")
-    index = min(len(ordered) - 1, max(0, round(q / 100 * len(ordered) + 0.5) - 1))
-    return ordered[index]
+    return ordered[min(len(ordered), max(1, math.ceil(q / 100 * len(ordered)))) - 1]
+
+
+def latency_figures(latencies: list[float]) -> dict:
+    """p50, p95, p99 and max of latencies in seconds, as milliseconds."""
+    figures = {f"p{q}_ms": round(percentile(latencies, q) * 1000, 1) for q in (50, 95, 99)}
+    return {**figures, "max_ms": round(max(latencies) * 1000, 1)}
 
 
 # ---- 1. pgbench ---------------------------------------------------------------------------------
@@ -344,10 +351,7 @@ def run_takes(scenario: str, clients: int, seconds: int, label: str, rate: float
         "takes": done,
         "loans_written": loans,
         "takes_per_s": round(done / elapsed, 1),
-        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
-        "p95_ms": round(percentile(latencies, 95) * 1000, 1),
-        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
-        "max_ms": round(max(latencies) * 1000, 1),
+        **latency_figures(latencies),
         "machine_cpu_busy_percent": round(100 * (1 - idle / total), 1) if total else None,
         "client_cpu_ms_per_take": round(sum(r["cpu"] for r in reports) / max(1, len(latencies)) * 1000, 2),
         "server_backends": len(backends),
@@ -483,10 +487,7 @@ def run_takes_pooled(clients: int, workers: int, seconds: int, label: str) -> di
         "takes": done,
         "loans_written": Loan.objects.count() - loans_before - sum(min(5, len(w["warmup"])) for w in work[:workers]),
         "takes_per_s": round(done / elapsed, 1),
-        "p50_ms": round(percentile(latencies, 50) * 1000, 1),
-        "p95_ms": round(percentile(latencies, 95) * 1000, 1),
-        "p99_ms": round(percentile(latencies, 99) * 1000, 1),
-        "max_ms": round(max(latencies) * 1000, 1),
+        **latency_figures(latencies),
         "machine_cpu_busy_percent": round(100 * (1 - idle / total), 1) if total else None,
         "app_cpu_ms_per_take": round(worker_cpu / max(1, len(latencies)) * 1000, 2),
         "client_cpu_ms_per_take": round(own_cpu / max(1, len(latencies)) * 1000, 2),

@@ -426,6 +426,41 @@ def test_librarians_approving_the_same_requests_at_once_approve_each_exactly_onc
 # ---- lines served at the same time --------------------------------------------------------------
 
 
+def while_open(first, meanwhile) -> None:
+    """Run `first` in a transaction that stays open (up to 3 s) while `meanwhile` runs in another thread: on
+    PostgreSQL `meanwhile` runs against the open transaction's locks; on SQLite it waits for its commit."""
+    started, finished, failures = threading.Event(), threading.Event(), []
+
+    def hold_open():
+        try:
+            with transaction.atomic():
+                first()
+                started.set()
+                finished.wait(3)
+        except Exception as error:  # noqa: BLE001 — reported below
+            failures.append(error)
+        finally:
+            started.set()
+            connection.close()
+
+    def then():
+        try:
+            started.wait(WAIT_SECONDS)
+            meanwhile()
+        except Exception as error:  # noqa: BLE001 — reported below
+            failures.append(error)
+        finally:
+            finished.set()
+            connection.close()
+
+    threads = [threading.Thread(target=hold_open), threading.Thread(target=then)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT_SECONDS)
+    assert failures == []
+
+
 def test_serving_some_lines_does_not_hide_the_others_from_a_return(library_factory, card_factory, title_factory):
     """Copies of (A, novel) and (B, poems) are being served while a copy of (A, poems) comes back: the reader
     waiting for poems at A must get it — the first transaction locks only the lines it serves."""
@@ -439,39 +474,17 @@ def test_serving_some_lines_does_not_hide_the_others_from_a_return(library_facto
     for library, title in [(libraries[0], novel), (libraries[1], poems), (libraries[0], poems)]:
         waiting[library.pk, title.pk] = card_factory(library=library)
         services.join_queue(card=waiting[library.pk, title.pk], title=title, now=NOW)
-    serving, returned, failures = threading.Event(), threading.Event(), []
 
     def serve_two_lines():
-        try:
-            with transaction.atomic():
-                ended = [loans[libraries[0].pk, novel.pk], loans[libraries[1].pk, poems.pk]]
-                Loan.objects.filter(pk__in=[loan.pk for loan in ended]).update(ended_at=NOW, end_reason="expired")
-                services.serve_queues(copy_ids=[loan.copy_id for loan in ended], now=NOW)
-                serving.set()
-                returned.wait(3)  # PostgreSQL: the return runs meanwhile; SQLite: it waits for this commit
-        except Exception as error:  # noqa: BLE001 — reported below
-            failures.append(error)
-        finally:
-            serving.set()
-            connection.close()
+        ended = [loans[libraries[0].pk, novel.pk], loans[libraries[1].pk, poems.pk]]
+        Loan.objects.filter(pk__in=[loan.pk for loan in ended]).update(ended_at=NOW, end_reason="expired")
+        services.serve_queues(copy_ids=[loan.copy_id for loan in ended], now=NOW)
 
     def return_poems_at_a():
-        try:
-            serving.wait(WAIT_SECONDS)
-            loan = loans[libraries[0].pk, poems.pk]
-            services.return_loan(loan=loan, actor=loan.card.user, now=NOW)
-        except Exception as error:  # noqa: BLE001 — reported below
-            failures.append(error)
-        finally:
-            returned.set()
-            connection.close()
+        loan = loans[libraries[0].pk, poems.pk]
+        services.return_loan(loan=loan, actor=loan.card.user, now=NOW)
 
-    threads = [threading.Thread(target=serve_two_lines), threading.Thread(target=return_poems_at_a)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(WAIT_SECONDS)
-    assert failures == []
+    while_open(serve_two_lines, meanwhile=return_poems_at_a)
     holders = {(loan.library_id, loan.title_id): loan.card_id for loan in Loan.objects.filter(ended_at=None)}
     assert holders == {key: card.pk for key, card in waiting.items()}
 
@@ -492,36 +505,10 @@ def test_two_copies_of_one_line_returned_at_the_same_instant_both_reach_the_line
     waiting = [card_factory(library=library) for _ in range(2)]
     for minute, card in enumerate(waiting):
         services.join_queue(card=card, title=title, now=NOW + timedelta(minutes=minute))
-    first_returning, second_returned, failures = threading.Event(), threading.Event(), []
-
-    def return_first():
-        try:
-            with transaction.atomic():
-                services.return_loan(loan=loans[0], actor=None, now=NOW)
-                first_returning.set()
-                second_returned.wait(3)  # PostgreSQL: the second return runs now; SQLite: it waits for this commit
-        except Exception as error:  # noqa: BLE001 — reported below
-            failures.append(error)
-        finally:
-            first_returning.set()
-            connection.close()
-
-    def return_second():
-        try:
-            first_returning.wait(WAIT_SECONDS)
-            services.return_loan(loan=loans[1], actor=None, now=NOW)
-        except Exception as error:  # noqa: BLE001 — reported below
-            failures.append(error)
-        finally:
-            second_returned.set()
-            connection.close()
-
-    threads = [threading.Thread(target=return_first), threading.Thread(target=return_second)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(WAIT_SECONDS)
-    assert failures == []
+    while_open(
+        lambda: services.return_loan(loan=loans[0], actor=None, now=NOW),
+        meanwhile=lambda: services.return_loan(loan=loans[1], actor=None, now=NOW),
+    )
     assert services.serve_idle_copies(now=NOW + timedelta(minutes=1)) == (1 if connection.vendor == "postgresql" else 0)
     assert set(Loan.objects.filter(ended_at=None).values_list("card_id", flat=True)) == {card.pk for card in waiting}
     assert not Hold.objects.filter(status=Hold.Status.WAITING).exists()
