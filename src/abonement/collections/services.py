@@ -9,9 +9,10 @@ written, or nothing is.
 """
 
 import itertools
+import zoneinfo
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, Max, OuterRef
@@ -229,6 +230,11 @@ class Plan:
     @property
     def books(self) -> int:
         return len(self.pairs)
+
+    @property
+    def last_day(self) -> date:
+        """The loans' last day where the library is (they end at 23:59 of it)."""
+        return self.due_at.astimezone(zoneinfo.ZoneInfo(self.library.timezone)).date()
 
     @property
     def cost(self) -> int:

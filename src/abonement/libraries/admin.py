@@ -16,6 +16,12 @@ class LibraryAdmin(admin.ModelAdmin):
     # Credits move only through the ledger (lending issue), never by editing the number.
     readonly_fields = ["credits"]
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        # Never write the balance read when the form was loaded: a take may have spent credits since.
+        obj.save(update_fields=[f.name for f in obj._meta.concrete_fields if not f.primary_key and f.name != "credits"])
+
 
 @admin.register(StaffMembership)
 class StaffMembershipAdmin(admin.ModelAdmin):

@@ -1,5 +1,6 @@
 """SPEC G3: the summary and the all-or-nothing mass issue of a collection to groups."""
 
+import zoneinfo
 from datetime import UTC, date, datetime
 
 import pytest
@@ -133,6 +134,11 @@ class TestIssue:
         circulation.force_issue(librarian=librarian, library=library, card_number=holder.number, title=a, now=NOW)
         plan = services.plan_mass_issue(collection=make_collection(a, b), groups=[group], now=NOW)
         assert (plan.books, plan.already_held, plan.cost) == (3, 1, 3)
+        assert plan.last_day == plan.due_at.astimezone(zoneinfo.ZoneInfo(library.timezone)).date()
+        # 23:59 in New York is the next day in UTC and in Riga
+        type(library).objects.filter(pk=library.pk).update(timezone="America/New_York")
+        in_new_york = services.plan_mass_issue(collection=plan.collection, groups=[group], now=NOW)
+        assert in_new_york.last_day == date(2026, 12, 24) and in_new_york.due_at.astimezone(UTC).day == 25
         result = issue(librarian, plan.collection, [group])
         assert result.loans == 3 and Loan.objects.filter(card=holder, title=a).count() == 1
         library.refresh_from_db()
