@@ -205,17 +205,10 @@ def _lend(
             issued_by=issued_by,
         )
     )
-    _record(Event.Kind.ISSUED, card=card, title=title, actor=actor, now=now)
+    events.record_for_card(Event.Kind.ISSUED, card=card, title=title, actor=actor, now=now)
     if notice_kind:
         _notify(card, notice_kind, now=now, loan=loan, title=title)
     return loan
-
-
-def _record(kind: str, *, card: Card, title: Title, actor, now: datetime, reason: str = "") -> None:
-    """An event of a reader's lending: in the card's library, about the card's person. `actor` None: the System."""
-    events.record(
-        kind, actor=actor, library=card.library, subject_user=card.user, card=card, title=title, now=now, reason=reason
-    )
 
 
 def _notify(card: Card, kind: str, *, now: datetime, **context) -> None:
@@ -316,7 +309,7 @@ def request_title(*, card: Card, title: Title, now: datetime | None = None) -> R
     if Request.objects.filter(card=card, title=title, status=Request.Status.WAITING).exists():
         raise AlreadyRequested()
     request = Request.objects.create(card=card, library=card.library, title=title, created_at=now)
-    _record(Event.Kind.REQUESTED, card=card, title=title, actor=card.user, now=now)
+    events.record_for_card(Event.Kind.REQUESTED, card=card, title=title, actor=card.user, now=now)
     library = card.library
     if library.notify_new_requests and library.contact_email:
         notices.queue(
@@ -338,7 +331,7 @@ def cancel_request(*, card: Card, request: Request, now: datetime | None = None)
         raise AlreadyDecided(status=request.get_status_display().lower())
     request.status, request.decided_at = Request.Status.CANCELLED, now
     request.save(update_fields=["status", "decided_at"])
-    _record(Event.Kind.REQUEST_CANCELLED, card=card, title=request.title, actor=card.user, now=now)
+    events.record_for_card(Event.Kind.REQUEST_CANCELLED, card=card, title=request.title, actor=card.user, now=now)
     return request
 
 
@@ -373,7 +366,7 @@ def join_queue(*, card: Card, title: Title, now: datetime | None = None) -> Hold
             hold = Hold.objects.create(card=card, library=card.library, title=title, created_at=now)
     except IntegrityError as exc:
         raise AlreadyQueued() from exc
-    _record(Event.Kind.QUEUED, card=card, title=title, actor=card.user, now=now)
+    events.record_for_card(Event.Kind.QUEUED, card=card, title=title, actor=card.user, now=now)
     # A copy may have come back since the reader was offered the queue: serve the queue now, not at the next return.
     copy_id = _lock_free_copy(library=card.library, title=title)
     if copy_id is not None:
@@ -389,7 +382,7 @@ def leave_queue(*, card: Card, hold: Hold, now: datetime | None = None) -> Hold:
     if hold.status == Hold.Status.WAITING:
         hold.status, hold.ended_at = Hold.Status.CANCELLED, now
         hold.save(update_fields=["status", "ended_at"])
-        _record(Event.Kind.QUEUE_LEFT, card=card, title=hold.title, actor=card.user, now=now)
+        events.record_for_card(Event.Kind.QUEUE_LEFT, card=card, title=hold.title, actor=card.user, now=now)
     return hold
 
 
@@ -429,7 +422,9 @@ def _approve(*, librarian, request: Request, now: datetime) -> Request:
     )
     request.status, request.decided_at, request.decided_by, request.loan = Request.Status.APPROVED, now, librarian, loan
     request.save(update_fields=["status", "decided_at", "decided_by", "loan"])
-    _record(Event.Kind.REQUEST_APPROVED, card=request.card, title=request.title, actor=librarian, now=now)
+    events.record_for_card(
+        Event.Kind.REQUEST_APPROVED, card=request.card, title=request.title, actor=librarian, now=now
+    )
     return request
 
 
@@ -456,7 +451,7 @@ def reject_requests(*, librarian, requests: list[Request], reason: str, now: dat
             reason[:500],
         )
         request.save(update_fields=["status", "decided_at", "decided_by", "reason"])
-        _record(
+        events.record_for_card(
             Event.Kind.REQUEST_REJECTED, card=request.card, title=request.title, actor=librarian, now=now, reason=reason
         )
         _notify(request.card, "request_rejected", now=now, title=request.title, reason=reason)
@@ -495,7 +490,7 @@ def return_loan(*, loan: Loan, actor, now: datetime | None = None) -> Loan:
         return loan
     loan.ended_at, loan.end_reason = now, Loan.EndReason.RETURNED
     loan.save(update_fields=["ended_at", "end_reason"])
-    _record(Event.Kind.RETURNED, card=loan.card, title=loan.title, actor=actor, now=now)
+    events.record_for_card(Event.Kind.RETURNED, card=loan.card, title=loan.title, actor=actor, now=now)
     serve_queue(copy=loan.copy, now=now)
     return loan
 

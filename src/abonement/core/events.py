@@ -65,3 +65,18 @@ def record(
     if kind in SECURITY_KINDS:
         security_log.info("%s actor=%s subject=%s ip=%s %s", kind, event.actor_label, subject_user, ip, details)
     return event
+
+
+def record_for_card(kind, *, card, actor, now=None, title=None, reason="", **details) -> Event:
+    """An event about a reader's card: in the card's library, about the card's person. `actor` None: the System."""
+    return record(
+        kind,
+        actor=actor,
+        library=card.library,
+        subject_user=card.user,
+        card=card,
+        title=title,
+        now=now,
+        reason=reason,
+        **details,
+    )

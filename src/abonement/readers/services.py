@@ -314,14 +314,8 @@ def update_lending(
     card = _locked_card(card)
     card.lending_mode, card.max_on_hand = lending_mode, max_on_hand
     card.save(update_fields=["lending_mode", "max_on_hand"])
-    events.record(
-        Event.Kind.READER_CHANGED,
-        actor=librarian,
-        library=card.library,
-        subject_user=card.user,
-        now=now,
-        card=card,
-        fields=["lending_mode", "max_on_hand"],
+    events.record_for_card(
+        Event.Kind.READER_CHANGED, card=card, actor=librarian, now=now, fields=["lending_mode", "max_on_hand"]
     )
     return card
 
@@ -336,14 +330,7 @@ def block_card(*, librarian: User, card: Card, now: datetime | None = None) -> C
     card.status, card.blocked_at = Card.Status.BLOCKED, now
     card.save(update_fields=["status", "blocked_at"])
     end_all_sessions(card.user)
-    events.record(
-        Event.Kind.READER_BLOCKED,
-        actor=librarian,
-        library=card.library,
-        subject_user=card.user,
-        now=now,
-        card=card,
-    )
+    events.record_for_card(Event.Kind.READER_BLOCKED, card=card, actor=librarian, now=now)
     return card
 
 
@@ -354,14 +341,7 @@ def unblock_card(*, librarian: User, card: Card, now: datetime | None = None) ->
         return card
     card.status, card.blocked_at = Card.Status.ACTIVE, None
     card.save(update_fields=["status", "blocked_at"])
-    events.record(
-        Event.Kind.READER_UNBLOCKED,
-        actor=librarian,
-        library=card.library,
-        subject_user=card.user,
-        now=now,
-        card=card,
-    )
+    events.record_for_card(Event.Kind.READER_UNBLOCKED, card=card, actor=librarian, now=now)
     return card
 
 
@@ -372,14 +352,7 @@ def reset_reader_password(*, librarian: User, card: Card, now: datetime | None =
     password = generate_password()
     User.objects.filter(pk=card.user_id).update(password=hash_generated_password(password))
     end_all_sessions(card.user)
-    events.record(
-        Event.Kind.READER_PASSWORD_RESET,
-        actor=librarian,
-        library=card.library,
-        subject_user=card.user,
-        now=now,
-        card=card,
-    )
+    events.record_for_card(Event.Kind.READER_PASSWORD_RESET, card=card, actor=librarian, now=now)
     return password
 
 
