@@ -197,7 +197,7 @@ def _lend(
         Loan(
             copy_id=copy_id,
             card=card,
-            library_id=card.library_id,
+            library=card.library,
             title=title,
             is_free=title.is_free,
             started_at=now,
