@@ -590,7 +590,8 @@ def serve_idle_copies(*, now: datetime | None = None, batch_size: int = 2000) ->
     Returns how many loans it made; usually 0, for two indexed queries."""
     now = now or clock.now()
     # The waiting lines come from the small partial index of waiting holds, not from a scan of every copy.
-    lines = sorted(set(Hold.objects.filter(status=Hold.Status.WAITING).values_list("library_id", "title_id")))
+    waiting = Hold.objects.filter(status=Hold.Status.WAITING).order_by()  # no ordering: it would defeat DISTINCT
+    lines = sorted(waiting.values_list("library_id", "title_id").distinct())
     on_loan = Loan.objects.filter(copy=OuterRef("pk"), ended_at__isnull=True)
     idle = []
     for start in range(0, len(lines), 500):  # bounded IN lists (SQLite's limit on parameters)
