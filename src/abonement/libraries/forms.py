@@ -7,7 +7,10 @@ from abonement.libraries.models import TIMEZONE_CHOICES, WEEKDAYS, Library
 
 class LibraryForm(forms.ModelForm):
     opening_weekdays = forms.MultipleChoiceField(
-        label=_("Opening days"), choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple, required=False
+        label=_("Opening days"),
+        choices=WEEKDAYS,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one day the library is open.")},
     )
     timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
 
@@ -42,7 +45,8 @@ class LibraryForm(forms.ModelForm):
         self.fields["contact_email"].error_messages["invalid"] = _(
             "Enter a valid e-mail address, like library@example.org."
         )
-        self.initial.setdefault("opening_weekdays", list(self.instance.opening_weekdays or "12345"))
+        # The model keeps the days as one string ("135"); the checkboxes need one value per day.
+        self.initial["opening_weekdays"] = list(self.instance.opening_weekdays)
 
     def clean_opening_weekdays(self):
         return "".join(sorted(self.cleaned_data["opening_weekdays"]))
