@@ -4,6 +4,9 @@ from django.utils.translation import gettext_lazy as _
 
 from abonement.libraries.models import TIMEZONE_CHOICES, WEEKDAYS, Library
 
+# One message for every way the cap can be wrong: it says the whole rule (models.ACQUISITION_PRICE_CAP_MAX).
+PRICE_CAP_RULE = _("Enter a whole number of credits from 0 to 100000, or leave it empty for any price.")
+
 
 class LibraryForm(forms.ModelForm):
     opening_weekdays = forms.MultipleChoiceField(
@@ -28,7 +31,14 @@ class LibraryForm(forms.ModelForm):
             "self_service_enabled",
             "max_on_hand",
             "loan_days",
+            "self_service_acquisition",
+            "acquisition_price_cap",
+            "notify_new_requests",
+            "language",
         ]
+        error_messages = {
+            "acquisition_price_cap": {rule: PRICE_CAP_RULE for rule in ("invalid", "min_value", "max_value")},
+        }
 
     def __init__(self, *args, networks, **kwargs):
         super().__init__(*args, **kwargs)

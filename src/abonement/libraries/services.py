@@ -23,6 +23,10 @@ LIBRARY_FIELDS = (
     "self_service_enabled",
     "max_on_hand",
     "loan_days",
+    "self_service_acquisition",
+    "acquisition_price_cap",
+    "notify_new_requests",
+    "language",
 )
 
 

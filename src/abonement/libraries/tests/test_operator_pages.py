@@ -37,6 +37,7 @@ def library_form(network, **overrides):
         "self_service_enabled": "on",
         "max_on_hand": "3",
         "loan_days": "14",
+        "language": "lv",
     }
     data.update(overrides)
     return data
@@ -49,6 +50,7 @@ class TestLibraries:
         library = Library.objects.get(name="Ilūkstes bibliotēka")
         assert response.status_code == 302 and response.url == f"/operator/libraries/{library.pk}/"
         assert library.network == network and library.opening_weekdays == "135" and library.credits == 0
+        assert library.language == "lv" and not library.self_service_acquisition and not library.notify_new_requests
         assert Event.objects.filter(kind=Event.Kind.LIBRARY_CREATED, library=library).exists()
         assert "Ilūkstes bibliotēka" in operator_client.get("/operator/").content.decode()
 
