@@ -137,6 +137,8 @@ class StaffMembership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_memberships")
     library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="staff_memberships")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A librarian who left is deactivated, never deleted: their events and loans keep pointing at them.
+    deactivated_at = models.DateTimeField(_("deactivated"), null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "library"], name="staff_membership_unique")]
