@@ -1,5 +1,3 @@
-import zoneinfo
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -8,7 +6,6 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 ACQUISITION_PRICE_CAP_MAX = 100_000
-TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
 WEEKDAYS = [
     ("1", _("Mon")),
     ("2", _("Tue")),

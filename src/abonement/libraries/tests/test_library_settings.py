@@ -1,5 +1,6 @@
 """The operator's library settings form over HTTP: what it shows, what saving it does (issue #13)."""
 
+import re
 from html.parser import HTMLParser
 
 import pytest
@@ -197,3 +198,49 @@ def test_the_new_request_mail_reaches_the_library_in_its_language(
     assert message["To"] == "ilukste@example.lv"
     assert message["Subject"] == "Jauns pieprasījums: „Dvēseļu putenis“"
     assert f"Anna Bērziņa (karte {card.number}) pieprasa grāmatu „Dvēseļu putenis“." in smtp_server.bodies()[0]
+
+
+class TestTimeZone:
+    """Issue #13: the time zone was one raw list of ~600 names."""
+
+    def optgroups(self, page: str) -> dict[str, list[str]]:
+        select = page[page.index('<select name="timezone"') : page.index("</select>", page.index('name="timezone"'))]
+        groups = re.findall(r'<optgroup label="([^"]+)">(.*?)</optgroup>', select, re.S)
+        return {name: re.findall(r'<option value="([^"]+)"', options) for name, options in groups}
+
+    def test_the_network_s_zones_and_their_countries_come_first_then_all(self, operator, library_factory):
+        library = library_factory(network=operator.network, timezone="Europe/Moscow")
+        library_factory(network=operator.network, timezone="Europe/Moscow")
+        library_factory(network=operator.network, timezone="Europe/Riga")
+        library_factory(timezone="Asia/Tokyo")  # another network's zone is not usual here
+        page = operator.get(f"/operator/libraries/{library.pk}/edit/").content.decode()
+        groups = self.optgroups(page)
+        assert list(groups) == ["Usual for the network", "All time zones"]
+        usual = groups["Usual for the network"]
+        assert usual[:2] == ["Europe/Moscow", "Europe/Riga"]  # in use, most used first
+        assert {"Europe/Kaliningrad", "Asia/Vladivostok", "Europe/Samara"} <= set(usual)  # Russia's other zones
+        assert "Asia/Tokyo" not in usual and "Europe/Berlin" not in usual
+        assert len(groups["All time zones"]) > 400 and "Asia/Tokyo" in groups["All time zones"]
+        # labelled city first, so typing "Ri" in the list finds Riga without any script
+        assert '<option value="Europe/Riga">Riga (Europe/Riga)</option>' in page
+        assert '<option value="Europe/Moscow" selected>Moscow (Europe/Moscow)</option>' in page
+        assert page.count("selected>Moscow (Europe/Moscow)") == 1
+
+    def test_a_new_network_is_offered_the_installation_s_zone(self, operator, settings):
+        settings.TIME_ZONE = "Europe/Riga"
+        groups = self.optgroups(operator.get("/operator/libraries/new/").content.decode())
+        assert groups["Usual for the network"] == ["Europe/Riga"]
+
+    def test_a_zone_from_the_full_list_is_saved(self, operator, library_factory):
+        library = library_factory(network=operator.network, timezone="Europe/Riga")
+        url = f"/operator/libraries/{library.pk}/edit/"
+        assert operator.post(url, as_rendered(operator.get(url)) | {"timezone": "America/New_York"}).status_code == 302
+        assert Library.objects.get(pk=library.pk).timezone == "America/New_York"
+
+    def test_an_unknown_zone_is_refused_by_name(self, operator, library_factory):
+        library = library_factory(network=operator.network, timezone="Europe/Riga")
+        url = f"/operator/libraries/{library.pk}/edit/"
+        response = operator.post(url, as_rendered(operator.get(url)) | {"timezone": "Mars/Olympus"})
+        assert response.status_code == 400
+        assert "Time zone</a>: Choose a time zone from the list, like Europe/Riga." in response.content.decode()
+        assert Library.objects.get(pk=library.pk).timezone == "Europe/Riga"
