@@ -214,6 +214,8 @@ class TestDeactivation:
         assert (event.actor, event.subject_user, event.library) == (operator_client.operator, librarian, library)
         page = operator_client.get(f"/operator/libraries/{library.pk}/").content.decode()
         assert "Deactivated on" in page and f'action="{reactivate}"' in page and f'action="{deactivate}"' not in page
+        home = operator_client.get("/operator/").content.decode()
+        assert re.search(rf"{library.name}</a></td>\s*<td>[^<]*</td>\s*<td>—</td>\s*<td>0</td>", home)  # librarians
         # reactivated, the same password works again
         response = operator_client.post(reactivate, follow=True)
         assert "Māra Ozola works in this library again" in response.content.decode()
