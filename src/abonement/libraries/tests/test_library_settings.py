@@ -121,7 +121,12 @@ class TestLendingSettings:
         data = as_rendered(operator.get(url))
         data.pop("self_service_acquisition")
         data.update(acquisition_price_cap="2", notify_new_requests="on", language="lv")
-        assert operator.post(url, data).status_code == 302
+        response = operator.post(url, data, follow=True)
+        facts = re.sub(r"\s+", " ", response.content.decode())
+        assert "Self-service may acquire new copies</dt><dd>no</dd>" in facts
+        assert "Acquire by self-service only up to this price</dt><dd>2 credits</dd>" in facts
+        assert "E-mail new requests to the library</dt><dd>yes</dd>" in facts
+        assert "Language of e-mails to the library</dt><dd>Latvian</dd>" in facts
         library.refresh_from_db()
         assert not library.self_service_acquisition and library.acquisition_price_cap == 2
         assert library.notify_new_requests and library.language == "lv"
