@@ -316,7 +316,7 @@ def request_title(*, card: Card, title: Title, now: datetime | None = None) -> R
             kind="new_request",
             to=library.contact_email,
             library=library,
-            language="ru",
+            language=library.language,
             context={"request": request, "card": card, "title": title},
             now=now,
         )

@@ -51,6 +51,13 @@ def operator_templates(user) -> QuerySet[Collection]:
     return _templates(_managed(user))
 
 
+def platform_templates_read_only(user) -> QuerySet[Collection]:
+    """The platform's templates an operator may look at but not change (the platform admin manages them)."""
+    if user.is_superuser:
+        return Collection.objects.none()
+    return _templates(Q(network__isnull=True))
+
+
 def _managed(user) -> Q:
     where = Q(network__in=tenancy.operator_networks(user))
     return where | Q(network__isnull=True) if user.is_superuser else where

@@ -239,7 +239,11 @@ def _render_templates(request, form: TemplateForm, status: int = 200):
     return render(
         request,
         "collections/template_list.html",
-        {"templates": selectors.operator_templates(request.user), "form": form},
+        {
+            "templates": selectors.operator_templates(request.user),
+            "platform_templates": selectors.platform_templates_read_only(request.user),
+            "form": form,
+        },
         status=status,
     )
 
@@ -272,6 +276,12 @@ def _render_template(request, template: Collection, *, form=None, status: int = 
 
 @tenancy.operator_required
 def template_detail(request, template_id: int):
+    if request.method != "POST":
+        # The platform's templates are shown to operators as they are: every library of theirs may copy them.
+        shown = selectors.platform_templates_read_only(request.user).filter(pk=template_id).first()
+        if shown is not None:
+            context = {"collection": shown, "titles": selectors.titles_of(shown)}
+            return render(request, "collections/template_read_only.html", context)
     template = _template(request, template_id)
     return _show_or_rename(
         request, template, page=_render_template, renamed=_("Template renamed."), back=_operator_back(template)

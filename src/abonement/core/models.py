@@ -22,6 +22,8 @@ class Event(models.Model):
         LIBRARY_CHANGED = "library_changed", _("Library changed")
         LIBRARIAN_CREATED = "librarian_created", _("Librarian created")
         LIBRARIAN_PASSWORD_RESET = "librarian_password_reset", _("Librarian password reset")
+        LIBRARIAN_DEACTIVATED = "librarian_deactivated", _("Librarian deactivated")
+        LIBRARIAN_REACTIVATED = "librarian_reactivated", _("Librarian reactivated")
         OPERATOR_CREATED = "operator_created", _("Operator created")
         READER_REGISTERED = "reader_registered", _("Reader registered")
         READER_CHANGED = "reader_changed", _("Reader card changed")

@@ -30,7 +30,7 @@ def operator_libraries(user) -> QuerySet[Library]:
 def staff_libraries(user) -> QuerySet[Library]:
     if not user.is_authenticated:
         return Library.objects.none()
-    return Library.objects.filter(staff_memberships__user=user)
+    return Library.objects.filter(staff_memberships__user=user, staff_memberships__deactivated_at__isnull=True)
 
 
 def is_operator(user) -> bool:

@@ -25,4 +25,4 @@ class LibraryAdmin(admin.ModelAdmin):
 
 @admin.register(StaffMembership)
 class StaffMembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "library", "created_at"]
+    list_display = ["user", "library", "created_at", "deactivated_at"]

@@ -1,15 +1,27 @@
 from django import forms
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from abonement.libraries.models import TIMEZONE_CHOICES, WEEKDAYS, Library
+from abonement.libraries import timezones
+from abonement.libraries.models import WEEKDAYS, Library
+
+# One message for every way the cap can be wrong: it says the whole rule (models.ACQUISITION_PRICE_CAP_MAX).
+PRICE_CAP_RULE = _("Enter a whole number of credits from 0 to 100000, or leave it empty for any price.")
 
 
 class LibraryForm(forms.ModelForm):
     opening_weekdays = forms.MultipleChoiceField(
-        label=_("Opening days"), choices=WEEKDAYS, widget=forms.CheckboxSelectMultiple, required=False
+        label=_("Opening days"),
+        choices=WEEKDAYS,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Tick at least one day the library is open.")},
     )
-    timezone = forms.ChoiceField(label=_("Time zone"), choices=TIMEZONE_CHOICES)
+    timezone = forms.ChoiceField(
+        label=_("Time zone"),
+        help_text=_("Type the first letters of a city in English to jump to it, like Riga."),
+        error_messages={"invalid_choice": _("Choose a time zone from the list, like Europe/Riga.")},
+    )
 
     class Meta:
         model = Library
@@ -25,7 +37,14 @@ class LibraryForm(forms.ModelForm):
             "self_service_enabled",
             "max_on_hand",
             "loan_days",
+            "self_service_acquisition",
+            "acquisition_price_cap",
+            "notify_new_requests",
+            "language",
         ]
+        error_messages = {
+            "acquisition_price_cap": {rule: PRICE_CAP_RULE for rule in ("invalid", "min_value", "max_value")},
+        }
 
     def __init__(self, *args, networks, **kwargs):
         super().__init__(*args, **kwargs)
@@ -34,7 +53,7 @@ class LibraryForm(forms.ModelForm):
         self.fields["network"].empty_label = None
         self.fields["parent"].queryset = Library.objects.filter(network__in=networks, parent__isnull=True)
         self.fields["parent"].empty_label = _("— none: this is a central library —")
-        self.fields["timezone"].initial = self.instance.timezone
+        self.fields["timezone"].choices = self._timezone_choices(networks)
         if self.instance.pk:
             self.fields["parent"].queryset = self.fields["parent"].queryset.exclude(pk=self.instance.pk)
             self.fields["network"].disabled = True
@@ -42,7 +61,18 @@ class LibraryForm(forms.ModelForm):
         self.fields["contact_email"].error_messages["invalid"] = _(
             "Enter a valid e-mail address, like library@example.org."
         )
-        self.initial.setdefault("opening_weekdays", list(self.instance.opening_weekdays or "12345"))
+        # The model keeps the days as one string ("135"); the checkboxes need one value per day.
+        self.initial["opening_weekdays"] = list(self.instance.opening_weekdays)
+
+    def _timezone_choices(self, networks) -> list:
+        """The network's usual zones (those its libraries use, and their countries') first, then every zone."""
+        scope = Q(network=self.instance.network_id) if self.instance.pk else Q(network__in=networks)
+        in_use = list(Library.objects.filter(scope).values_list("timezone", flat=True))
+        usual = timezones.usual(in_use or [settings.TIME_ZONE])
+        return [
+            (_("Usual for the network"), [(tz, timezones.label(tz)) for tz in usual]),
+            (_("All time zones"), [(tz, timezones.label(tz)) for tz in timezones.ALL]),
+        ]
 
     def clean_opening_weekdays(self):
         return "".join(sorted(self.cleaned_data["opening_weekdays"]))

@@ -1,5 +1,3 @@
-import zoneinfo
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -7,7 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-TIMEZONE_CHOICES = [(tz, tz) for tz in sorted(zoneinfo.available_timezones()) if "/" in tz]
+ACQUISITION_PRICE_CAP_MAX = 100_000
 WEEKDAYS = [
     ("1", _("Mon")),
     ("2", _("Tue")),
@@ -73,14 +71,33 @@ class Library(models.Model):
     )
     credits = models.IntegerField(_("credit balance"), default=0)
     # Acquiring new copies: self-service may be forbidden, or allowed only up to a price (SPEC L2).
-    self_service_acquisition = models.BooleanField(_("self-service may acquire new copies"), default=True)
+    self_service_acquisition = models.BooleanField(
+        _("self-service may acquire new copies"),
+        default=True,
+        help_text=_(
+            "When no copy is free, a reader taking a book buys a new copy from the library's credits. "
+            "Untick it: the reader joins the queue or requests the book instead."
+        ),
+    )
     acquisition_price_cap = models.PositiveIntegerField(
         _("acquire by self-service only up to this price"),
         null=True,
         blank=True,
-        help_text=_("Empty: any price."),
+        validators=[MaxValueValidator(ACQUISITION_PRICE_CAP_MAX)],
+        help_text=_("In credits: dearer books are queued or requested instead. Empty: any price."),
     )
-    notify_new_requests = models.BooleanField(_("e-mail new requests to the library"), default=False)
+    notify_new_requests = models.BooleanField(
+        _("e-mail new requests to the library"),
+        default=False,
+        help_text=_("Each request of a reader is e-mailed to the contact e-mail."),
+    )
+    language = models.CharField(
+        _("language of e-mails to the library"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The e-mails about new requests are written in this language."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -101,6 +118,10 @@ class Library(models.Model):
             raise ValidationError({"parent": _("The central library must belong to the same network.")})
         if self.parent_id and self.parent.parent_id:
             raise ValidationError({"parent": _("A branch cannot have branches of its own.")})
+        if self.notify_new_requests and not self.contact_email:
+            raise ValidationError(
+                {"notify_new_requests": _("New requests are e-mailed to the contact e-mail: give it, or untick this.")}
+            )
 
     @property
     def opening_weekday_numbers(self) -> list[int]:
@@ -113,6 +134,8 @@ class StaffMembership(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff_memberships")
     library = models.ForeignKey(Library, on_delete=models.PROTECT, related_name="staff_memberships")
     created_at = models.DateTimeField(auto_now_add=True)
+    # A librarian who left is deactivated, never deleted: their events and loans keep pointing at them.
+    deactivated_at = models.DateTimeField(_("deactivated"), null=True, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "library"], name="staff_membership_unique")]

@@ -15,6 +15,16 @@ operator_patterns = (
             views.librarian_reset_password,
             name="librarian_reset_password",
         ),
+        path(
+            "libraries/<int:library_id>/librarians/<int:librarian_id>/deactivate/",
+            views.librarian_deactivate,
+            name="librarian_deactivate",
+        ),
+        path(
+            "libraries/<int:library_id>/librarians/<int:librarian_id>/reactivate/",
+            views.librarian_reactivate,
+            name="librarian_reactivate",
+        ),
     ],
     "operator",
 )

@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -11,7 +11,7 @@ from abonement.core import tenancy
 from abonement.core.errors import DomainError, add_to_form
 from abonement.libraries import services
 from abonement.libraries.forms import CreditGrantForm, LibrarianForm, LibraryForm
-from abonement.libraries.models import Library
+from abonement.libraries.models import Library, StaffMembership
 
 # ---- Operator ------------------------------------------------------------------------------------
 
@@ -22,7 +22,11 @@ def operator_home(request):
     libraries = (
         tenancy.operator_libraries(request.user)
         .select_related("network", "parent")
-        .annotate(librarian_count=Count("staff_memberships", distinct=True))
+        .annotate(
+            librarian_count=Count(
+                "staff_memberships", filter=Q(staff_memberships__deactivated_at__isnull=True), distinct=True
+            )
+        )
         .order_by("network__name", "name")
     )
     return render(request, "libraries/operator_home.html", {"networks": networks, "libraries": libraries})
@@ -63,8 +67,12 @@ def library_detail(request, library_id: int):
     library = tenancy.get_scoped(
         tenancy.operator_libraries(request.user).select_related("network", "parent"), pk=library_id
     )
-    librarians = User.objects.filter(staff_memberships__library=library).order_by("last_name", "first_name")
-    return render(request, "libraries/library_detail.html", {"library": library, "librarians": librarians})
+    memberships = (
+        StaffMembership.objects.filter(library=library)
+        .select_related("user")
+        .order_by("deactivated_at", "user__last_name", "user__first_name", "pk")
+    )
+    return render(request, "libraries/library_detail.html", {"library": library, "memberships": memberships})
 
 
 @tenancy.operator_required
@@ -95,7 +103,10 @@ def librarian_create(request, library_id: int):
 @require_POST
 def librarian_reset_password(request, library_id: int, librarian_id: int):
     library = tenancy.get_scoped(tenancy.operator_libraries(request.user), pk=library_id)
-    librarian = tenancy.get_scoped(User.objects.filter(staff_memberships__library=library), pk=librarian_id)
+    librarian = tenancy.get_scoped(
+        User.objects.filter(staff_memberships__library=library, staff_memberships__deactivated_at__isnull=True),
+        pk=librarian_id,
+    )
     services.reset_librarian_password(operator=request.user, librarian=librarian, library=library)
     messages.success(
         request,
@@ -103,6 +114,42 @@ def librarian_reset_password(request, library_id: int, librarian_id: int):
         % {"email": librarian.email},
     )
     return redirect("operator:library", library_id=library.pk)
+
+
+def _change_librarian(request, library_id: int, librarian_id: int, *, change, done: str):
+    library = tenancy.get_scoped(tenancy.operator_libraries(request.user), pk=library_id)
+    librarian = tenancy.get_scoped(User.objects.filter(staff_memberships__library=library), pk=librarian_id)
+    try:
+        change(operator=request.user, librarian=librarian, library=library)
+    except DomainError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, done % {"name": librarian.get_full_name()})
+    return redirect("operator:library", library_id=library.pk)
+
+
+@tenancy.operator_required
+@require_POST
+def librarian_deactivate(request, library_id: int, librarian_id: int):
+    return _change_librarian(
+        request,
+        library_id,
+        librarian_id,
+        change=services.deactivate_librarian,
+        done=_("%(name)s is deactivated in this library and signed out everywhere."),
+    )
+
+
+@tenancy.operator_required
+@require_POST
+def librarian_reactivate(request, library_id: int, librarian_id: int):
+    return _change_librarian(
+        request,
+        library_id,
+        librarian_id,
+        change=services.reactivate_librarian,
+        done=_("%(name)s works in this library again and can sign in with their password."),
+    )
 
 
 @tenancy.operator_required

@@ -156,10 +156,34 @@ class TestTemplates:
         assert template.network is None and template.library is None
         assert "Exam key texts" in text(staff.get("/staff/collections/"))  # offered to the library
         operator = signed_in(operator_factory(network=library.network))
-        assert operator.get(f"/operator/templates/{template.pk}/").status_code == 404  # not theirs to change
+        # not theirs to change: shown read-only, a change is refused as for any template not theirs
+        assert 'name="name"' not in text(operator.get(f"/operator/templates/{template.pk}/"))
+        assert operator.post(f"/operator/templates/{template.pk}/", {"name": "Mine now"}).status_code == 404
+        assert operator.post(f"/operator/templates/{template.pk}/delete/").status_code == 404
         # an operator must choose one of their networks: no platform templates from them
         response = operator.post("/operator/templates/", {"name": "Mine", "network": ""})
         assert response.status_code == 400 and not Collection.objects.filter(name="Mine").exists()
+
+    def test_an_operator_sees_the_platform_templates_read_only(self, operator_factory, library, title_factory):
+        """Issue #13: the operator's list was empty while their librarians were offered the platform's templates."""
+        platform = services.create_template(network=None, name="Exam key texts")
+        services.add_titles(collection=platform, titles=[title_factory(title="Eugene Onegin", price=2)])
+        own = services.create_template(network=library.network, name="Our region")
+        operator = signed_in(operator_factory(network=library.network))
+        page = text(operator.get("/operator/templates/"))
+        managed, _, read_only = page.partition('Platform templates <span class="badge">read-only</span>')
+        assert f'href="/operator/templates/{own.pk}/">Our region' in managed and "Exam key texts" not in managed
+        assert f'href="/operator/templates/{platform.pk}/">Exam key texts</a></td><td>1</td>' in read_only
+        assert "Only the platform administrator changes them." in read_only
+        shown = operator.get(f"/operator/templates/{platform.pk}/")
+        html = text(shown)
+        assert shown.status_code == 200 and "Eugene Onegin" in html and "2 credits" in html
+        assert "read-only" in html and '<form method="post" action="/operator/templates' not in html
+        book = title_factory(title="Added by a stranger")
+        assert operator.post(f"/operator/templates/{platform.pk}/books/", {"title": [book.pk]}).status_code == 404
+        assert [e.title.title for e in platform.entries.all()] == ["Eugene Onegin"]
+        platform.refresh_from_db()
+        assert platform.name == "Exam key texts"
 
     def test_librarians_do_not_manage_templates(self, staff):
         assert staff.get("/operator/templates/").status_code == 403

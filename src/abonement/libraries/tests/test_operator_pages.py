@@ -37,6 +37,7 @@ def library_form(network, **overrides):
         "self_service_enabled": "on",
         "max_on_hand": "3",
         "loan_days": "14",
+        "language": "lv",
     }
     data.update(overrides)
     return data
@@ -49,6 +50,7 @@ class TestLibraries:
         library = Library.objects.get(name="Ilūkstes bibliotēka")
         assert response.status_code == 302 and response.url == f"/operator/libraries/{library.pk}/"
         assert library.network == network and library.opening_weekdays == "135" and library.credits == 0
+        assert library.language == "lv" and not library.self_service_acquisition and not library.notify_new_requests
         assert Event.objects.filter(kind=Event.Kind.LIBRARY_CREATED, library=library).exists()
         assert "Ilūkstes bibliotēka" in operator_client.get("/operator/").content.decode()
 
@@ -174,3 +176,79 @@ class TestLibrarians:
         password = re.search(r"Password: (\S+)", notice.body).group(1)
         librarian.refresh_from_db()
         assert librarian.check_password(password) and not librarian.check_password(TEST_PASSWORD)
+
+
+def signed_in_device(user) -> Client:
+    device = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert device.post("/login/", {"identifier": user.username, "password": TEST_PASSWORD}).status_code == 302
+    return device
+
+
+@pytest.mark.django_db
+class TestDeactivation:
+    """Issue #13: a librarian who leaves can be deactivated (and reactivated), not only have the password reset."""
+
+    def urls(self, library, librarian):
+        base = f"/operator/libraries/{library.pk}/librarians/{librarian.pk}"
+        return f"{base}/deactivate/", f"{base}/reactivate/"
+
+    def test_deactivate_ends_sessions_and_sign_in_then_reactivate(
+        self, operator_client, network, library_factory, librarian_factory
+    ):
+        library = library_factory(network=network)
+        librarian = librarian_factory(library=library, first_name="Māra", last_name="Ozola")
+        device = signed_in_device(librarian)
+        deactivate, reactivate = self.urls(library, librarian)
+        page = operator_client.get(f"/operator/libraries/{library.pk}/").content.decode()
+        assert f'<form method="post" action="{deactivate}">' in page and "<summary>Deactivate…" in page
+        assert operator_client.get(deactivate).status_code == 405
+        response = operator_client.post(deactivate, follow=True)
+        assert "Māra Ozola is deactivated in this library and signed out everywhere." in response.content.decode()
+        assert device.get("/staff/").status_code == 302
+        assert not TrackedSession.objects.filter(user=librarian).exists()
+        refused = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+            "/login/", {"identifier": librarian.username, "password": TEST_PASSWORD}
+        )
+        assert refused.status_code == 400
+        event = Event.objects.get(kind=Event.Kind.LIBRARIAN_DEACTIVATED)
+        assert (event.actor, event.subject_user, event.library) == (operator_client.operator, librarian, library)
+        page = operator_client.get(f"/operator/libraries/{library.pk}/").content.decode()
+        assert "Deactivated on" in page and f'action="{reactivate}"' in page and f'action="{deactivate}"' not in page
+        home = operator_client.get("/operator/").content.decode()
+        assert re.search(rf"{library.name}</a></td>\s*<td>[^<]*</td>\s*<td>—</td>\s*<td>0</td>", home)  # librarians
+        # reactivated, the same password works again
+        response = operator_client.post(reactivate, follow=True)
+        assert "Māra Ozola works in this library again" in response.content.decode()
+        assert signed_in_device(librarian).get("/staff/").status_code == 200
+        assert Event.objects.filter(kind=Event.Kind.LIBRARIAN_REACTIVATED, subject_user=librarian).count() == 1
+
+    def test_a_librarian_of_two_libraries_keeps_the_other(
+        self, operator_client, network, library_factory, librarian_factory
+    ):
+        here, there = library_factory(network=network, name="Here"), library_factory(network=network, name="There")
+        librarian = librarian_factory(library=here)
+        StaffMembership.objects.create(user=librarian, library=there)
+        deactivate, _ = self.urls(here, librarian)
+        assert operator_client.post(deactivate).status_code == 302
+        device = signed_in_device(librarian)
+        page = device.get("/staff/").content.decode()
+        assert "There" in page and "Here" not in page
+        assert device.post("/staff/library/switch/", {"library_id": here.pk}).status_code == 404
+
+    def test_twice_is_told_and_changes_nothing(self, operator_client, network, library_factory, librarian_factory):
+        library = library_factory(network=network)
+        librarian = librarian_factory(library=library, first_name="Māra", last_name="Ozola")
+        deactivate, reactivate = self.urls(library, librarian)
+        operator_client.post(deactivate)
+        again = operator_client.post(deactivate, follow=True).content.decode()
+        assert "Māra Ozola is already deactivated in this library." in again
+        assert Event.objects.filter(kind=Event.Kind.LIBRARIAN_DEACTIVATED).count() == 1
+        operator_client.post(reactivate)
+        assert "Māra Ozola is already active" in operator_client.post(reactivate, follow=True).content.decode()
+
+    def test_another_network_s_librarian_is_not_found(self, operator_client, librarian_factory):
+        librarian = librarian_factory()
+        library = librarian.staff_memberships.get().library
+        deactivate, _ = self.urls(library, librarian)
+        assert operator_client.post(deactivate).status_code == 404
+        assert librarian.staff_memberships.get().deactivated_at is None
