@@ -12,7 +12,7 @@ from abonement.catalog.importers import normalize
 from abonement.catalog.models import CatalogAccess, Genre, Tag, Title
 from abonement.catalog.selectors import shared_titles
 from abonement.core import events
-from abonement.core.errors import DomainError
+from abonement.core.errors import DomainError, NotAllowed
 from abonement.core.models import Event
 
 MAX_ISBNS = 10_000
@@ -48,6 +48,11 @@ def parse_isbns(text: str) -> tuple[list[str], list[str]]:
     return valid, invalid
 
 
+def may_import_shared(user) -> bool:
+    """Only the platform admin changes the shared digital catalogue: every network lends its titles."""
+    return user.is_superuser
+
+
 def import_catalog_file(
     file,
     *,
@@ -62,7 +67,12 @@ def import_catalog_file(
 ) -> importers.ImportReport:
     """Import a catalogue file into the shared digital catalogue (`network` None) or a network's paper catalogue
     (items into the libraries the records name among `libraries`, else into `library`). NotACatalogFile when
-    the file is not one; callers check who may import where. The import is recorded as an Event (audit)."""
+    the file is not one. `libraries` are the ones the caller may change (a librarian's): other libraries' items
+    are refused and titles they hold keep their details. NotAllowed when `actor` may not change the shared
+    catalogue (None: the command line, run by whoever runs the installation). Callers check the network. The
+    import is recorded as an Event (audit)."""
+    if network is None and actor is not None and not may_import_shared(actor):
+        raise NotAllowed(_("Only the platform admin imports into the shared digital catalogue."))
     report = importers.import_file(
         file,
         format=format,

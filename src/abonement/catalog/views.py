@@ -157,6 +157,7 @@ def _run_import(request, form, template, context, *, target):
             "report": report,
             "errors": report.errors[:ERRORS_SHOWN] if report else [],
             "errors_hidden": max(0, len(report.errors) - ERRORS_SHOWN) if report else 0,
+            "warnings": report.warnings[:ERRORS_SHOWN] if report else [],
         }
     )
     return render(request, template, context, status=status)
@@ -180,10 +181,16 @@ def staff_import(request):
 
 @tenancy.operator_required
 def operator_import(request):
-    """Operators and platform admins import into the shared digital catalogue or their networks' paper books."""
+    """Operators import their networks' paper books; the platform admin also the shared digital catalogue."""
     networks = list(tenancy.operator_networks(request.user).order_by("name"))
     libraries = tenancy.operator_libraries(request.user).select_related("network").order_by("network__name", "name")
-    form = OperatorImportForm(request.POST or None, request.FILES or None, networks=networks, libraries=libraries)
+    form = OperatorImportForm(
+        request.POST or None,
+        request.FILES or None,
+        networks=networks,
+        libraries=libraries,
+        shared=services.may_import_shared(request.user),
+    )
     return _run_import(
         request,
         form,

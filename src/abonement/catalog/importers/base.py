@@ -120,6 +120,8 @@ class ImportReport:
     items_created: int = 0
     items_updated: int = 0
     errors: list[RecordError] = field(default_factory=list)
+    # Records imported, but not as the file says: e.g. a title other libraries hold keeps its details.
+    warnings: list[RecordError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     MAX_ERRORS_KEPT = 10_000
@@ -132,6 +134,10 @@ class ImportReport:
         self.failed += 1
         if len(self.errors) < self.MAX_ERRORS_KEPT:
             self.errors.append(error)
+
+    def warn(self, warning: RecordError) -> None:
+        if len(self.warnings) < self.MAX_ERRORS_KEPT:
+            self.warnings.append(warning)
 
     def summary(self) -> str:
         return gettext(

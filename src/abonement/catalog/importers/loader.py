@@ -165,6 +165,7 @@ class _Work:
     links: set[str] = field(default_factory=set)  # changed links: authors, genres, tags
     items: list = field(default_factory=list)  # (ItemData, Library) to create or update
     counted: bool = False  # a new title counts as created once, for the record that brought it
+    kept: bool = False  # held by libraries outside the import's: its details and links stay as they are
 
 
 def _fold(value: str) -> str:
@@ -179,11 +180,16 @@ class Loader:
         self.report = report
         self.now = now
         self.libraries = {}
+        # `libraries` given: the caller (a librarian) may change only those libraries' items, and only titles
+        # no other library holds items of. None: the whole network (its operator, the command line).
+        self.whole_network = libraries is None
+        self.library_ids: set[int] = set()
         if network is not None:
             allowed = list(libraries) if libraries is not None else list(network.libraries.all())
             for lib in allowed:
                 self.libraries[str(lib.pk)] = lib
                 self.libraries[_fold(lib.name)] = lib
+            self.library_ids = {lib.pk for lib in allowed}
             self.library_names = sorted({lib.name for lib in allowed})
         self.barcodes_seen: dict[str, Position] = {}
 
@@ -263,23 +269,14 @@ class Loader:
         existing_items = {}
         barcodes = [item.barcode for _rec, items in ready for item, _lib in items]
         if barcodes:
-            for item in Item.objects.filter(barcode__in=barcodes).select_related("title"):
+            for item in Item.objects.filter(barcode__in=barcodes).select_related("title", "library"):
                 existing_items[item.barcode] = item
             kept = []
             for rec, items in ready:
-                foreign = [
-                    i.barcode
-                    for i, _l in items
-                    if i.barcode in existing_items and existing_items[i.barcode].title.network_id != self.network.pk
-                ]
-                if foreign:
-                    report.fail(
-                        RecordError(
-                            rec.position,
-                            gettext("barcode %(barcode)s is already used by another catalogue's item")
-                            % {"barcode": foreign[0]},
-                        )
-                    )
+                problems = (self._foreign_item(existing_items.get(item.barcode)) for item, _library in items)
+                problem = next(filter(None, problems), None)
+                if problem:
+                    report.fail(RecordError(rec.position, problem))
                 else:
                     kept.append((rec, items))
             ready = kept
@@ -301,6 +298,21 @@ class Loader:
                 report.unchanged += 1
             work.items.extend(items)
         self._write(list(touched.values()), existing_items)
+
+    def _foreign_item(self, item: Item | None) -> str | None:
+        """Why the import may not change this existing item (matched by its barcode), or None when it may."""
+        if item is None:
+            return None
+        if item.title.network_id != self.network.pk:
+            return gettext("barcode %(barcode)s is already used by another catalogue's item") % {
+                "barcode": item.barcode
+            }
+        if item.library_id not in self.library_ids:
+            return gettext(
+                "barcode %(barcode)s is already used by an item of %(library)s, and only that library's staff "
+                "can change it"
+            ) % {"barcode": item.barcode, "library": item.library.name}
+        return None
 
     # ---- matching --------------------------------------------------------------------------------
 
@@ -339,6 +351,14 @@ class Loader:
                 by_work[key] = found.setdefault(title["id"], title)
 
         links = self._links(list(found))
+        held_elsewhere = set()
+        if found and not self.whole_network:
+            held_elsewhere = set(
+                Item.objects.filter(title_id__in=list(found))
+                .exclude(library_id__in=self.library_ids)
+                .values_list("title_id", flat=True)
+                .distinct()
+            )
         works: dict[int, _Work] = {}
 
         def existing(title: dict | None) -> _Work | None:
@@ -346,7 +366,14 @@ class Loader:
                 return None
             if title["id"] not in works:
                 authors, genres, tags = links.get(title["id"], ([], [], []))
-                works[title["id"]] = _Work(title=title, new=False, authors=authors, genres=genres, tags=tags)
+                works[title["id"]] = _Work(
+                    title=title,
+                    new=False,
+                    authors=authors,
+                    genres=genres,
+                    tags=tags,
+                    kept=title["id"] in held_elsewhere,
+                )
             return works[title["id"]]
 
         pending: dict[tuple, _Work] = {}
@@ -494,12 +521,8 @@ class Loader:
         if rec.control_number and not title["control_number"]:
             values["source"], values["control_number"] = rec.source or self.source, rec.control_number
 
-        changed = False
-        for name, value in values.items():
-            if title[name] != value:
-                title[name] = value
-                work.fields.add(name)
-                changed = True
+        fields = {name: value for name, value in values.items() if title[name] != value}
+        links = {}
         if rec.authors is not None:
             authors = []
             for author in rec.authors:
@@ -507,18 +530,34 @@ class Loader:
                 if pair not in authors:
                     authors.append(pair)
             if authors != work.authors:
-                work.authors = authors
-                work.links.add("authors")
-                changed = True
+                links["authors"] = authors
         for name in ("genres", "tags"):
             names = getattr(rec, name)
             if names is not None:
                 wanted = list(dict.fromkeys(ids[name][n] for n in names))
                 if sorted(wanted) != sorted(getattr(work, name)):
-                    setattr(work, name, wanted)
-                    work.links.add(name)
-                    changed = True
-        return changed
+                    links[name] = wanted
+        if not fields and not links:
+            return False
+        if work.kept:
+            # One library's file must not rename or re-describe a title other libraries of the network hold.
+            self.report.warn(
+                RecordError(
+                    rec.position,
+                    gettext(
+                        "“%(title)s” is also held by other libraries of the network: its details were left as they "
+                        "are (the network's operator can change them)"
+                    )
+                    % {"title": title["title"]},
+                )
+            )
+            return False
+        title.update(fields)
+        work.fields.update(fields)
+        for name, value in links.items():
+            setattr(work, name, value)
+            work.links.add(name)
+        return True
 
     # ---- writing -----------------------------------------------------------------------------------
 
