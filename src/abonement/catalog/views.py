@@ -20,7 +20,7 @@ from abonement.catalog.forms import (
     TagForm,
     WholeCatalogForm,
 )
-from abonement.catalog.importers import NotACatalogFile
+from abonement.catalog.importers import ImportInterrupted, NotACatalogFile
 from abonement.catalog.models import Author, CatalogAccess, Format, Genre, Item, Series, TitleAuthor
 from abonement.circulation.views import title_actions
 from abonement.core import tenancy
@@ -149,6 +149,9 @@ def _run_import(request, form, template, context, *, target):
             except NotACatalogFile as error:
                 form.add_error("file", str(error))
                 status = error.status
+            except ImportInterrupted as error:
+                form.add_error(None, str(error))
+                report, status = error.report, error.status
             else:
                 status = 200 if report.imported or not report.failed else 400
     context.update(

@@ -1,4 +1,4 @@
-"""Writing imported records: batches, a handful of queries per batch whatever its size, one transaction.
+"""Writing imported records: batches, a handful of queries per batch whatever its size, one transaction each.
 
 For each batch the loader
 1. checks what the scope allows (paper titles and their items in a network, digital titles in the shared
@@ -17,17 +17,20 @@ instances: the benchmark imports 400,000 titles, and building that many model ob
 database work. Everything else (and every read) goes through the ORM.
 """
 
+import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext
 from pymarc import Record
 
 from abonement.catalog.importers import marc
 from abonement.catalog.importers.base import (
     SCALAR_FIELDS,
+    ImportInterrupted,
     ImportReport,
     Position,
     RecordError,
@@ -38,7 +41,13 @@ from abonement.catalog.models import Author, Format, Genre, Item, Series, Tag, T
 from abonement.catalog.search import indexer
 from abonement.core import clock
 
+log = logging.getLogger("abonement.catalog")
+
 DEFAULT_BATCH_SIZE = 2000
+# SQLite has one writer at a time: a long import lets the others in for SQLITE_PAUSE_SECONDS after each
+# SQLITE_HOLD_SECONDS of writing (so it takes up to a tenth longer; others wait about a second at most).
+SQLITE_HOLD_SECONDS = 1.0
+SQLITE_PAUSE_SECONDS = 0.12
 TITLE_COLUMNS = (
     "network_id",
     "format",
@@ -663,33 +672,64 @@ def import_records(
 
     `records` yields TitleData, pymarc Records (mapped by their field layout) or RecordErrors (counted as
     failed). Items go to the library their record names (by name or id, among `libraries`, by default all
-    of the network's) or to `library`. Everything happens in one transaction: a crash half-way leaves
-    nothing half-imported; bad records are reported and skipped.
+    of the network's) or to `library`; `libraries` given, other libraries' items and titles are not changed.
+    Bad records are reported and skipped.
+
+    Each batch is its own transaction, so that a long import leaves the database to other writers between
+    batches (on SQLite one writer at a time: a 40,000-title import in one transaction locked out logins and
+    the worker for half a minute). A batch is all or nothing: when the database refuses one, the import stops
+    there with ImportInterrupted — what the batches before wrote stays, and importing the file again
+    finishes the job (records match what is already there).
     """
     report = report or ImportReport()
     now = clock.now()
-    with transaction.atomic():
-        loader = Loader(source=source, network=network, library=library, libraries=libraries, report=report, now=now)
-        batch: list[TitleData] = []
-        for entry in records:
-            report.read += 1
-            if isinstance(entry, RecordError):
-                report.fail(entry)
-                continue
-            if isinstance(entry, Record):
-                position = Position(number=report.read)
-                try:
-                    _layout, entry = marc.to_title(entry, position, None)
-                except RecordProblem as problem:
-                    report.fail(RecordError(position, str(problem)))
-                    continue
-            batch.append(entry)
-            if len(batch) >= batch_size:
+    loader = Loader(source=source, network=network, library=library, libraries=libraries, report=report, now=now)
+    held = 0.0  # seconds the import has held SQLite's write lock since it last let others in
+
+    def flush(batch: list[TitleData]) -> None:
+        nonlocal held
+        if not batch:
+            return
+        mark = report.mark()
+        started = time.monotonic()
+        try:
+            with transaction.atomic():
                 loader.flush(batch)
-                batch = []
-                if progress:
-                    progress(report)
-        loader.flush(batch)
-        if progress:
-            progress(report)
+        except DatabaseError as error:
+            report.rewind(mark)  # the batch's counts went with its rollback
+            log.warning("catalogue import interrupted at %s: %s", batch[0].position, error)
+            raise ImportInterrupted(report=report, position=batch[0].position) from error
+        held += time.monotonic() - started
+
+    def let_others_write() -> None:
+        """SQLite writers waiting on the busy timeout poll every 100 ms and would miss the instant between two
+        batches: after each second of holding the lock, the import leaves it free for a little longer."""
+        nonlocal held
+        if connection.vendor == "sqlite" and held >= SQLITE_HOLD_SECONDS:
+            time.sleep(SQLITE_PAUSE_SECONDS)
+            held = 0.0
+
+    batch: list[TitleData] = []
+    for entry in records:
+        report.read += 1
+        if isinstance(entry, RecordError):
+            report.fail(entry)
+            continue
+        if isinstance(entry, Record):
+            position = Position(number=report.read)
+            try:
+                _layout, entry = marc.to_title(entry, position, None)
+            except RecordProblem as problem:
+                report.fail(RecordError(position, str(problem)))
+                continue
+        batch.append(entry)
+        if len(batch) >= batch_size:
+            flush(batch)
+            batch = []
+            let_others_write()
+            if progress:
+                progress(report)
+    flush(batch)
+    if progress:
+        progress(report)
     return report
