@@ -66,9 +66,9 @@ def test_the_import_page_tells_the_librarian_what_an_interrupted_import_did(tran
     assert response.status_code == 200 and Title.objects.count() == 1
 
 
-TITLES = 6000
+TITLES = 12000
 BATCH = 200
-LOCK_WAIT_SECONDS = 2.0  # the settings' 20 s, scaled down with the import
+LOCK_WAIT_SECONDS = 3.0  # the settings' 20 s, scaled down with the import
 
 
 def test_a_long_import_leaves_room_for_logins_and_the_worker(transactional_db, librarian_factory):
