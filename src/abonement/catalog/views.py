@@ -187,18 +187,15 @@ def operator_import(request):
     """Operators import their networks' paper books; the platform admin also the shared digital catalogue."""
     networks = list(tenancy.operator_networks(request.user).order_by("name"))
     libraries = tenancy.operator_libraries(request.user).select_related("network").order_by("network__name", "name")
+    shared = services.may_import_shared(request.user)
     form = OperatorImportForm(
-        request.POST or None,
-        request.FILES or None,
-        networks=networks,
-        libraries=libraries,
-        shared=services.may_import_shared(request.user),
+        request.POST or None, request.FILES or None, networks=networks, libraries=libraries, shared=shared
     )
     return _run_import(
         request,
         form,
         "catalog/import.html",
-        {"area": "operator"},
+        {"area": "operator", "shared": shared},
         target=lambda form: {"network": form.cleaned_data["network"], "library": form.cleaned_data.get("library")},
     )
 
