@@ -140,16 +140,18 @@ def import_file(
     stream = io.BytesIO(file) if isinstance(file, bytes) else file
     label, notes, layouts, titles = read_titles(stream, format=format)
     report = ImportReport(format=label, notes=notes)
-    import_records(
-        titles,
-        source=source,
-        network=network,
-        library=library,
-        libraries=libraries,
-        batch_size=batch_size,
-        progress=progress,
-        report=report,
-    )
-    if layouts:
-        report.format = f"{' + '.join(LAYOUT_LABELS[x] for x in sorted(layouts))} ({label})"
+    try:
+        import_records(
+            titles,
+            source=source,
+            network=network,
+            library=library,
+            libraries=libraries,
+            batch_size=batch_size,
+            progress=progress,
+            report=report,
+        )
+    finally:  # an interrupted import's report names the layouts read so far too
+        if layouts:
+            report.format = f"{' + '.join(LAYOUT_LABELS[x] for x in sorted(layouts))} ({label})"
     return report
