@@ -40,11 +40,28 @@ class ImportForm(forms.Form):
         return upload
 
 
-class OperatorImportForm(ImportForm):
-    """Operators and platform admins choose where the titles go: the shared digital catalogue, or one of their
-    networks' catalogues of paper books (items into the libraries the file names, or into a default one)."""
+class TargetField(forms.ChoiceField):
+    """Where an import goes; "shared" is a valid answer only for the platform admin."""
 
-    target = forms.ChoiceField(label=_("Import into"))
+    shared_allowed = False
+
+    def validate(self, value):
+        if value == SHARED and not self.shared_allowed:
+            raise forms.ValidationError(
+                _(
+                    "Only the platform admin imports into the shared digital catalogue: its titles are lent by every "
+                    "network. Choose one of your networks."
+                ),
+                code="shared_not_allowed",
+            )
+        super().validate(value)
+
+
+class OperatorImportForm(ImportForm):
+    """Operators choose one of their networks' catalogues of paper books (items into the libraries the file names,
+    or into a default one); the platform admin may also choose the shared digital catalogue."""
+
+    target = TargetField(label=_("Import into"))
     library = forms.ModelChoiceField(
         label=_("Library for items that name none"),
         queryset=None,
@@ -54,10 +71,13 @@ class OperatorImportForm(ImportForm):
 
     field_order = ["target", "file", "format", "library"]
 
-    def __init__(self, *args, networks, libraries, **kwargs):
+    def __init__(self, *args, networks, libraries, shared: bool = False, **kwargs):
+        """`shared`: the caller is the platform admin, who may import into the shared digital catalogue."""
         super().__init__(*args, **kwargs)
         self.networks = {str(n.pk): n for n in networks}
-        self.fields["target"].choices = [(SHARED, _("The shared digital catalogue (e-books and audiobooks)"))] + [
+        target = self.fields["target"]
+        target.shared_allowed = shared
+        target.choices = ([(SHARED, _("The shared digital catalogue (e-books and audiobooks)"))] if shared else []) + [
             (pk, _("Paper books of %(network)s") % {"network": n.name}) for pk, n in self.networks.items()
         ]
         self.fields["library"].queryset = libraries

@@ -1,10 +1,11 @@
 """Catalogue state changes: imports (the work is in importers/) and each library's part of the shared
 catalogue (SPEC T3)."""
 
+import logging
 import re
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from abonement.catalog import importers
@@ -12,8 +13,10 @@ from abonement.catalog.importers import normalize
 from abonement.catalog.models import CatalogAccess, Genre, Tag, Title
 from abonement.catalog.selectors import shared_titles
 from abonement.core import events
-from abonement.core.errors import DomainError
+from abonement.core.errors import DomainError, NotAllowed
 from abonement.core.models import Event
+
+log = logging.getLogger("abonement.catalog")
 
 MAX_ISBNS = 10_000
 CHUNK = 2000
@@ -48,6 +51,11 @@ def parse_isbns(text: str) -> tuple[list[str], list[str]]:
     return valid, invalid
 
 
+def may_import_shared(user) -> bool:
+    """Only the platform admin changes the shared digital catalogue: every network lends its titles."""
+    return user.is_superuser
+
+
 def import_catalog_file(
     file,
     *,
@@ -62,28 +70,48 @@ def import_catalog_file(
 ) -> importers.ImportReport:
     """Import a catalogue file into the shared digital catalogue (`network` None) or a network's paper catalogue
     (items into the libraries the records name among `libraries`, else into `library`). NotACatalogFile when
-    the file is not one; callers check who may import where. The import is recorded as an Event (audit)."""
-    report = importers.import_file(
-        file,
-        format=format,
-        source=source,
-        network=network,
-        library=library,
-        libraries=libraries,
-        batch_size=batch_size,
-        progress=progress,
-    )
-    events.record(
-        Event.Kind.CATALOG_IMPORTED,
-        actor=actor,
-        library=library,
-        network=network.name if network else "",
-        source=source,
-        format=report.format,
-        created=report.created,
-        updated=report.updated,
-        failed=report.failed,
-    )
+    the file is not one. `libraries` are the ones the caller may change (a librarian's): other libraries' items
+    are refused and titles they hold keep their details. NotAllowed when `actor` may not change the shared
+    catalogue (None: the command line, run by whoever runs the installation). Callers check the network.
+    Batches commit one by one: ImportInterrupted when the database refuses one (its `report` tells what the
+    batches before imported). The import, whole or interrupted, is recorded as an Event (audit)."""
+    if network is None and actor is not None and not may_import_shared(actor):
+        raise NotAllowed(_("Only the platform admin imports into the shared digital catalogue."))
+
+    def audit(report, **details):
+        events.record(
+            Event.Kind.CATALOG_IMPORTED,
+            actor=actor,
+            library=library,
+            network=network.name if network else "",
+            source=source,
+            format=report.format,
+            created=report.created,
+            updated=report.updated,
+            failed=report.failed,
+            **details,
+        )
+
+    try:
+        report = importers.import_file(
+            file,
+            format=format,
+            source=source,
+            network=network,
+            library=library,
+            libraries=libraries,
+            batch_size=batch_size,
+            progress=progress,
+        )
+    except importers.ImportInterrupted as error:
+        try:
+            audit(error.report, interrupted=True)
+        except DatabaseError:
+            # The database that stopped the import may refuse this row too; the librarian must still be told
+            # what was imported, so the record goes to the log instead.
+            log.exception("catalogue import interrupted, its audit record not written: %s", error.report.summary())
+        raise
+    audit(report)
     return report
 
 

@@ -20,7 +20,7 @@ from abonement.catalog.forms import (
     TagForm,
     WholeCatalogForm,
 )
-from abonement.catalog.importers import NotACatalogFile
+from abonement.catalog.importers import ImportInterrupted, NotACatalogFile
 from abonement.catalog.models import Author, CatalogAccess, Format, Genre, Item, Series, TitleAuthor
 from abonement.circulation.views import title_actions
 from abonement.core import tenancy
@@ -149,6 +149,9 @@ def _run_import(request, form, template, context, *, target):
             except NotACatalogFile as error:
                 form.add_error("file", str(error))
                 status = error.status
+            except ImportInterrupted as error:
+                form.add_error(None, str(error))
+                report, status = error.report, error.status
             else:
                 status = 200 if report.imported or not report.failed else 400
     context.update(
@@ -157,6 +160,7 @@ def _run_import(request, form, template, context, *, target):
             "report": report,
             "errors": report.errors[:ERRORS_SHOWN] if report else [],
             "errors_hidden": max(0, len(report.errors) - ERRORS_SHOWN) if report else 0,
+            "warnings": report.warnings[:ERRORS_SHOWN] if report else [],
         }
     )
     return render(request, template, context, status=status)
@@ -180,15 +184,18 @@ def staff_import(request):
 
 @tenancy.operator_required
 def operator_import(request):
-    """Operators and platform admins import into the shared digital catalogue or their networks' paper books."""
+    """Operators import their networks' paper books; the platform admin also the shared digital catalogue."""
     networks = list(tenancy.operator_networks(request.user).order_by("name"))
     libraries = tenancy.operator_libraries(request.user).select_related("network").order_by("network__name", "name")
-    form = OperatorImportForm(request.POST or None, request.FILES or None, networks=networks, libraries=libraries)
+    shared = services.may_import_shared(request.user)
+    form = OperatorImportForm(
+        request.POST or None, request.FILES or None, networks=networks, libraries=libraries, shared=shared
+    )
     return _run_import(
         request,
         form,
         "catalog/import.html",
-        {"area": "operator"},
+        {"area": "operator", "shared": shared},
         target=lambda form: {"network": form.cleaned_data["network"], "library": form.cleaned_data.get("library")},
     )
 

@@ -7,7 +7,8 @@ The format is detected when not given: MARCXML by its root element, ISO 2709 by 
 row with a "title" column; MARC 21 and UNIMARC/RUSMARC by field layout, record by record. A file that is
 none of these raises NotACatalogFile before anything is written. Re-importing updates: records match their
 titles by (source, control number 001), then ISBN. Bad records are reported (position and reason) in the
-ImportReport and skipped; the rest imports, in one transaction.
+ImportReport and skipped; the rest imports, one transaction per batch (ImportInterrupted when the database
+refuses a batch: the batches before it stay imported).
 """
 
 import io
@@ -18,6 +19,7 @@ from django.utils.translation import gettext
 from abonement.catalog.importers import csvfile, marc
 from abonement.catalog.importers.base import (
     AuthorName,
+    ImportInterrupted,
     ImportReport,
     ItemData,
     NotACatalogFile,
@@ -31,6 +33,7 @@ __all__ = [
     "DEFAULT_BATCH_SIZE",
     "FORMATS",
     "AuthorName",
+    "ImportInterrupted",
     "ImportReport",
     "ItemData",
     "NotACatalogFile",
@@ -137,16 +140,18 @@ def import_file(
     stream = io.BytesIO(file) if isinstance(file, bytes) else file
     label, notes, layouts, titles = read_titles(stream, format=format)
     report = ImportReport(format=label, notes=notes)
-    import_records(
-        titles,
-        source=source,
-        network=network,
-        library=library,
-        libraries=libraries,
-        batch_size=batch_size,
-        progress=progress,
-        report=report,
-    )
-    if layouts:
-        report.format = f"{' + '.join(LAYOUT_LABELS[x] for x in sorted(layouts))} ({label})"
+    try:
+        import_records(
+            titles,
+            source=source,
+            network=network,
+            library=library,
+            libraries=libraries,
+            batch_size=batch_size,
+            progress=progress,
+            report=report,
+        )
+    finally:  # an interrupted import's report names the layouts read so far too
+        if layouts:
+            report.format = f"{' + '.join(LAYOUT_LABELS[x] for x in sorted(layouts))} ({label})"
     return report

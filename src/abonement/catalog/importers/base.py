@@ -17,6 +17,24 @@ class NotACatalogFile(DomainError):
     message = _("The file is not a catalogue file (MARC 21, UNIMARC/RUSMARC, MARCXML or CSV).")
 
 
+class ImportInterrupted(DomainError):
+    """The database refused a batch (busy for too long, or a conflicting import at the same moment): the batches
+    before it are imported, that batch and the rest of the file are not. `report` counts what was imported."""
+
+    code = "import_interrupted"
+    status = 503
+    message = _(
+        "The import stopped at %(position)s: the database could not take the batch of records that starts there "
+        "(it may be busy). The records before it were imported, as the report shows; that batch and the records "
+        "after it were not. Import the same file again to finish: records already imported are matched and "
+        "updated, never duplicated."
+    )
+
+    def __init__(self, *, report: "ImportReport", position: "Position"):
+        self.report = report
+        super().__init__(position=position)  # shown in the language of whoever reads the message
+
+
 class RecordProblem(Exception):
     """One record cannot be imported; the reason is shown to the person importing, with the position."""
 
@@ -120,6 +138,8 @@ class ImportReport:
     items_created: int = 0
     items_updated: int = 0
     errors: list[RecordError] = field(default_factory=list)
+    # Records imported, but not as the file says: e.g. a title other libraries hold keeps its details.
+    warnings: list[RecordError] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     MAX_ERRORS_KEPT = 10_000
@@ -132,6 +152,22 @@ class ImportReport:
         self.failed += 1
         if len(self.errors) < self.MAX_ERRORS_KEPT:
             self.errors.append(error)
+
+    COUNTS = ("created", "updated", "unchanged", "failed", "items_created", "items_updated")
+
+    def mark(self) -> tuple:
+        """Where the report stands, to go back to when a batch is rolled back."""
+        return tuple(getattr(self, name) for name in self.COUNTS), len(self.errors), len(self.warnings)
+
+    def rewind(self, mark: tuple) -> None:
+        counts, errors, warnings = mark
+        for name, value in zip(self.COUNTS, counts, strict=True):
+            setattr(self, name, value)
+        del self.errors[errors:], self.warnings[warnings:]
+
+    def warn(self, warning: RecordError) -> None:
+        if len(self.warnings) < self.MAX_ERRORS_KEPT:
+            self.warnings.append(warning)
 
     def summary(self) -> str:
         return gettext(

@@ -1,4 +1,4 @@
-"""Writing imported records: batches, a handful of queries per batch whatever its size, one transaction.
+"""Writing imported records: batches, a handful of queries per batch whatever its size, one transaction each.
 
 For each batch the loader
 1. checks what the scope allows (paper titles and their items in a network, digital titles in the shared
@@ -17,17 +17,20 @@ instances: the benchmark imports 400,000 titles, and building that many model ob
 database work. Everything else (and every read) goes through the ORM.
 """
 
+import logging
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils.translation import gettext
 from pymarc import Record
 
 from abonement.catalog.importers import marc
 from abonement.catalog.importers.base import (
     SCALAR_FIELDS,
+    ImportInterrupted,
     ImportReport,
     Position,
     RecordError,
@@ -38,7 +41,13 @@ from abonement.catalog.models import Author, Format, Genre, Item, Series, Tag, T
 from abonement.catalog.search import indexer
 from abonement.core import clock
 
+log = logging.getLogger("abonement.catalog")
+
 DEFAULT_BATCH_SIZE = 2000
+# SQLite has one writer at a time: a long import lets the others in for SQLITE_PAUSE_SECONDS after each
+# SQLITE_HOLD_SECONDS of writing (so it takes up to a tenth longer; others wait about a second at most).
+SQLITE_HOLD_SECONDS = 1.0
+SQLITE_PAUSE_SECONDS = 0.12
 TITLE_COLUMNS = (
     "network_id",
     "format",
@@ -165,6 +174,7 @@ class _Work:
     links: set[str] = field(default_factory=set)  # changed links: authors, genres, tags
     items: list = field(default_factory=list)  # (ItemData, Library) to create or update
     counted: bool = False  # a new title counts as created once, for the record that brought it
+    kept: bool = False  # held by libraries outside the import's: its details and links stay as they are
 
 
 def _fold(value: str) -> str:
@@ -179,11 +189,16 @@ class Loader:
         self.report = report
         self.now = now
         self.libraries = {}
+        # `libraries` given: the caller (a librarian) may change only those libraries' items, and only titles
+        # no other library holds items of. None: the whole network (its operator, the command line).
+        self.whole_network = libraries is None
+        self.library_ids: set[int] = set()
         if network is not None:
             allowed = list(libraries) if libraries is not None else list(network.libraries.all())
             for lib in allowed:
                 self.libraries[str(lib.pk)] = lib
                 self.libraries[_fold(lib.name)] = lib
+            self.library_ids = {lib.pk for lib in allowed}
             self.library_names = sorted({lib.name for lib in allowed})
         self.barcodes_seen: dict[str, Position] = {}
 
@@ -263,23 +278,14 @@ class Loader:
         existing_items = {}
         barcodes = [item.barcode for _rec, items in ready for item, _lib in items]
         if barcodes:
-            for item in Item.objects.filter(barcode__in=barcodes).select_related("title"):
+            for item in Item.objects.filter(barcode__in=barcodes).select_related("title", "library"):
                 existing_items[item.barcode] = item
             kept = []
             for rec, items in ready:
-                foreign = [
-                    i.barcode
-                    for i, _l in items
-                    if i.barcode in existing_items and existing_items[i.barcode].title.network_id != self.network.pk
-                ]
-                if foreign:
-                    report.fail(
-                        RecordError(
-                            rec.position,
-                            gettext("barcode %(barcode)s is already used by another catalogue's item")
-                            % {"barcode": foreign[0]},
-                        )
-                    )
+                problems = (self._foreign_item(existing_items.get(item.barcode)) for item, _library in items)
+                problem = next(filter(None, problems), None)
+                if problem:
+                    report.fail(RecordError(rec.position, problem))
                 else:
                     kept.append((rec, items))
             ready = kept
@@ -301,6 +307,21 @@ class Loader:
                 report.unchanged += 1
             work.items.extend(items)
         self._write(list(touched.values()), existing_items)
+
+    def _foreign_item(self, item: Item | None) -> str | None:
+        """Why the import may not change this existing item (matched by its barcode), or None when it may."""
+        if item is None:
+            return None
+        if item.title.network_id != self.network.pk:
+            return gettext("barcode %(barcode)s is already used by another catalogue's item") % {
+                "barcode": item.barcode
+            }
+        if item.library_id not in self.library_ids:
+            return gettext(
+                "barcode %(barcode)s is already used by an item of %(library)s, and only that library's staff "
+                "can change it"
+            ) % {"barcode": item.barcode, "library": item.library.name}
+        return None
 
     # ---- matching --------------------------------------------------------------------------------
 
@@ -339,6 +360,14 @@ class Loader:
                 by_work[key] = found.setdefault(title["id"], title)
 
         links = self._links(list(found))
+        held_elsewhere = set()
+        if found and not self.whole_network:
+            held_elsewhere = set(
+                Item.objects.filter(title_id__in=list(found))
+                .exclude(library_id__in=self.library_ids)
+                .values_list("title_id", flat=True)
+                .distinct()
+            )
         works: dict[int, _Work] = {}
 
         def existing(title: dict | None) -> _Work | None:
@@ -346,7 +375,14 @@ class Loader:
                 return None
             if title["id"] not in works:
                 authors, genres, tags = links.get(title["id"], ([], [], []))
-                works[title["id"]] = _Work(title=title, new=False, authors=authors, genres=genres, tags=tags)
+                works[title["id"]] = _Work(
+                    title=title,
+                    new=False,
+                    authors=authors,
+                    genres=genres,
+                    tags=tags,
+                    kept=title["id"] in held_elsewhere,
+                )
             return works[title["id"]]
 
         pending: dict[tuple, _Work] = {}
@@ -494,12 +530,8 @@ class Loader:
         if rec.control_number and not title["control_number"]:
             values["source"], values["control_number"] = rec.source or self.source, rec.control_number
 
-        changed = False
-        for name, value in values.items():
-            if title[name] != value:
-                title[name] = value
-                work.fields.add(name)
-                changed = True
+        fields = {name: value for name, value in values.items() if title[name] != value}
+        links = {}
         if rec.authors is not None:
             authors = []
             for author in rec.authors:
@@ -507,18 +539,34 @@ class Loader:
                 if pair not in authors:
                     authors.append(pair)
             if authors != work.authors:
-                work.authors = authors
-                work.links.add("authors")
-                changed = True
+                links["authors"] = authors
         for name in ("genres", "tags"):
             names = getattr(rec, name)
             if names is not None:
                 wanted = list(dict.fromkeys(ids[name][n] for n in names))
                 if sorted(wanted) != sorted(getattr(work, name)):
-                    setattr(work, name, wanted)
-                    work.links.add(name)
-                    changed = True
-        return changed
+                    links[name] = wanted
+        if not fields and not links:
+            return False
+        if work.kept:
+            # One library's file must not rename or re-describe a title other libraries of the network hold.
+            self.report.warn(
+                RecordError(
+                    rec.position,
+                    gettext(
+                        "“%(title)s” is also held by other libraries of the network: its details were left as they "
+                        "are (the network's operator can change them)"
+                    )
+                    % {"title": title["title"]},
+                )
+            )
+            return False
+        title.update(fields)
+        work.fields.update(fields)
+        for name, value in links.items():
+            setattr(work, name, value)
+            work.links.add(name)
+        return True
 
     # ---- writing -----------------------------------------------------------------------------------
 
@@ -624,33 +672,64 @@ def import_records(
 
     `records` yields TitleData, pymarc Records (mapped by their field layout) or RecordErrors (counted as
     failed). Items go to the library their record names (by name or id, among `libraries`, by default all
-    of the network's) or to `library`. Everything happens in one transaction: a crash half-way leaves
-    nothing half-imported; bad records are reported and skipped.
+    of the network's) or to `library`; `libraries` given, other libraries' items and titles are not changed.
+    Bad records are reported and skipped.
+
+    Each batch is its own transaction, so that a long import leaves the database to other writers between
+    batches (on SQLite one writer at a time: a 40,000-title import in one transaction locked out logins and
+    the worker for half a minute). A batch is all or nothing: when the database refuses one, the import stops
+    there with ImportInterrupted — what the batches before wrote stays, and importing the file again
+    finishes the job (records match what is already there).
     """
     report = report or ImportReport()
     now = clock.now()
-    with transaction.atomic():
-        loader = Loader(source=source, network=network, library=library, libraries=libraries, report=report, now=now)
-        batch: list[TitleData] = []
-        for entry in records:
-            report.read += 1
-            if isinstance(entry, RecordError):
-                report.fail(entry)
-                continue
-            if isinstance(entry, Record):
-                position = Position(number=report.read)
-                try:
-                    _layout, entry = marc.to_title(entry, position, None)
-                except RecordProblem as problem:
-                    report.fail(RecordError(position, str(problem)))
-                    continue
-            batch.append(entry)
-            if len(batch) >= batch_size:
+    loader = Loader(source=source, network=network, library=library, libraries=libraries, report=report, now=now)
+    held = 0.0  # seconds the import has held SQLite's write lock since it last let others in
+
+    def flush(batch: list[TitleData]) -> None:
+        nonlocal held
+        if not batch:
+            return
+        mark = report.mark()
+        started = time.monotonic()
+        try:
+            with transaction.atomic():
                 loader.flush(batch)
-                batch = []
-                if progress:
-                    progress(report)
-        loader.flush(batch)
-        if progress:
-            progress(report)
+        except DatabaseError as error:
+            report.rewind(mark)  # the batch's counts went with its rollback
+            log.warning("catalogue import interrupted at %s: %s", batch[0].position, error)
+            raise ImportInterrupted(report=report, position=batch[0].position) from error
+        held += time.monotonic() - started
+
+    def let_others_write() -> None:
+        """SQLite writers waiting on the busy timeout poll every 100 ms and would miss the instant between two
+        batches: after each second of holding the lock, the import leaves it free for a little longer."""
+        nonlocal held
+        if connection.vendor == "sqlite" and held >= SQLITE_HOLD_SECONDS:
+            time.sleep(SQLITE_PAUSE_SECONDS)
+            held = 0.0
+
+    batch: list[TitleData] = []
+    for entry in records:
+        report.read += 1
+        if isinstance(entry, RecordError):
+            report.fail(entry)
+            continue
+        if isinstance(entry, Record):
+            position = Position(number=report.read)
+            try:
+                _layout, entry = marc.to_title(entry, position, None)
+            except RecordProblem as problem:
+                report.fail(RecordError(position, str(problem)))
+                continue
+        batch.append(entry)
+        if len(batch) >= batch_size:
+            flush(batch)
+            batch = []
+            let_others_write()
+            if progress:
+                progress(report)
+    flush(batch)
+    if progress:
+        progress(report)
     return report

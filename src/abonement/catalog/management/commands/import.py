@@ -79,6 +79,9 @@ class Command(BaseCommand):
             raise CommandError(f"Cannot read {path}: {exc.strerror or exc}") from exc
         except importers.NotACatalogFile as exc:
             raise CommandError(f"{path}: {exc} Nothing was imported.") from exc
+        except importers.ImportInterrupted as exc:
+            self.stderr.write("")
+            raise CommandError(f"{path}: {exc} Imported so far: {exc.report.summary()}") from exc
         if verbose:
             self.stderr.write("")
         for error in report.errors[:ERRORS_PRINTED]:

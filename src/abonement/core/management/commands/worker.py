@@ -1,15 +1,51 @@
-from django.core.management import call_command
-from django.core.management.base import BaseCommand
+import os
+
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
+from django_tasks_db.management.commands import db_worker
 
 from abonement.circulation.tasks import schedule_expiry
+from abonement.core.worker import Worker
 
 
-class Command(BaseCommand):
-    help = "Run the background worker: deliver notices, end due loans every minute (django-tasks-db worker)."
+class Command(db_worker.Command):
+    """django-tasks-db's `db_worker` (same options) running our Worker, which outlives a busy database."""
 
-    def add_arguments(self, parser):
-        parser.add_argument("--batch", action="store_true", help="Process what is due, then exit.")
+    help = (
+        "Run the background worker: deliver notices, end due loans every minute (django-tasks-db worker). "
+        "A locked or unreachable database is logged and waited out."
+    )
 
-    def handle(self, *args, batch=False, **options):
-        schedule_expiry()
-        call_command("db_worker", batch=batch, verbosity=options["verbosity"])
+    def handle(
+        self,
+        *,
+        verbosity,
+        queue_name,
+        interval,
+        batch,
+        backend_name,
+        startup_delay,
+        reload,
+        max_tasks,
+        worker_id,
+        exclude_queues,
+        **options,
+    ):
+        self.configure_logging(verbosity)
+        worker = Worker(
+            queue_names=queue_name.split(","),
+            interval=interval,
+            batch=batch,
+            backend_name=backend_name,
+            startup_delay=startup_delay,
+            max_tasks=max_tasks,
+            worker_id=worker_id,
+            excluded_queue_names=exclude_queues.split(",") if exclude_queues else [],
+            on_start=schedule_expiry,
+        )
+        if reload and not batch:
+            if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":  # only the reloaded child handles signals
+                worker.configure_signals()
+            run_with_reloader(worker.run)
+        else:
+            worker.configure_signals()
+            worker.run()
