@@ -131,6 +131,15 @@ def lendable_by(library: Library, title: Title) -> bool:
     return (title.is_free and title.network_id is None) or may_lend(library, title)
 
 
+def check_can_queue(*, library: Library, title: Title) -> None:
+    """The facts `policies.check_can_queue` decides on: does the library own a copy, may a reader's take buy one."""
+    policies.check_can_queue(
+        has_copies=Copy.objects.filter(library=library, title=title).exists(),
+        may_acquire=(title.is_free or policies.may_acquire_by_self_service(library=library, title=title))
+        and lendable_by(library, title),
+    )
+
+
 # The locking reads of a single issue are written by hand: they run on every take, and the ORM spends more CPU
 # compiling them each time than PostgreSQL spends running them (decision 0010). Table names come from the models.
 
@@ -463,6 +472,7 @@ def join_queue(*, card: Card, title: Title, now: datetime | None = None) -> Hold
         raise policies.AlreadyOnLoan()
     if Hold.objects.filter(card=card, title=title, status=Hold.Status.WAITING).exists():
         raise AlreadyQueued()
+    check_can_queue(library=card.library, title=title)
     try:
         with transaction.atomic():
             hold = Hold.objects.create(card=card, library=card.library, title=title, created_at=now)

@@ -131,4 +131,8 @@ def action_for(user, title, *, now: datetime) -> Action:
         return Action("take", card=card, deferred=deferred)
     if policies.may_acquire_by_self_service(library=library, title=title) and services.lendable_by(library, title):
         return Action("take", card=card, deferred=deferred)
+    try:
+        services.check_can_queue(library=library, title=title)
+    except policies.NoCopyToQueueFor as error:
+        return Action("request", card=card, reason=str(error), deferred=deferred)
     return Action("queue", card=card, deferred=deferred)

@@ -1,5 +1,6 @@
 """The reader's side of lending over HTTP: the book page's one action, My books, and clear 4xx refusals."""
 
+import re
 from datetime import date
 
 import pytest
@@ -93,6 +94,24 @@ class TestBookPageAction:
         client.post(f"/my/holds/{hold.pk}/leave/")
         hold.refresh_from_db()
         assert hold.status == "cancelled"
+
+    def test_no_queue_where_no_copy_will_ever_come_back(self, card, library, title_factory):
+        """Issue #13: no copy in the library and none it may get by itself: a queue would never move, so the
+        page offers a request to the librarian and says why, and joining the queue is refused."""
+        library.self_service_acquisition = False
+        library.save()
+        title = title_factory()
+        client = signed_in(card.user)
+        page = re.sub(r"\s+", " ", client.get(f"/catalog/titles/{title.pk}/").content.decode())
+        assert f'action="/my/titles/{title.pk}/queue/"' not in page
+        assert f'action="/my/titles/{title.pk}/request/"' in page
+        assert "The library has no copy of this book and cannot get one by itself" in page
+        response = client.post(f"/my/titles/{title.pk}/queue/")
+        assert response.status_code == 409
+        assert "a queue for it would never move" in response.content.decode()
+        assert not Hold.objects.exists()
+        assert client.post(f"/my/titles/{title.pk}/request/").status_code == 302
+        assert Request.objects.get(card=card, title=title).status == "waiting"
 
     def test_defer(self, card, title_factory):
         title = title_factory(title="Later")
