@@ -231,29 +231,10 @@ class Waiting:
     request_ids: list[int]
 
 
-def lock_waiting(*, card_ids, title_ids, holds: bool = True) -> Waiting:
-    """Lock the waiting holds (unless `holds` is False: the caller has them) and requests of `card_ids` ×
-    `title_ids`, before the cards. A statement each for any number of rows; written by hand as they run on
-    every take (decision 0010)."""
-    card_ids, title_ids = sorted(set(card_ids)), sorted(set(title_ids))
-    if not card_ids or not title_ids:
-        return Waiting([], [])
-    cards, titles = ", ".join(["%s"] * len(card_ids)), ", ".join(["%s"] * len(title_ids))
-    found = {Hold: [], Request: []}
-    with connection.cursor() as cursor:
-        for model in (Hold, Request) if holds else (Request,):
-            cursor.execute(
-                f"SELECT id FROM {model._meta.db_table} WHERE card_id IN ({cards})"  # noqa: S608 — names from the models
-                f" AND title_id IN ({titles}) AND status = %s ORDER BY id{_for_update()}",
-                [*card_ids, *title_ids, "waiting"],
-            )
-            found[model] = [row[0] for row in cursor.fetchall()]
-    return Waiting(found[Hold], found[Request])
-
-
 def _lock_waiting_of(card: Card, title: Title) -> Waiting:
-    """`lock_waiting` of one reader and title at the cost of one statement when nothing waits (the usual take):
-    a look for the two rows first, the locks only when there is one."""
+    """Lock the card's waiting hold and request of the title, before the card. One statement when nothing
+    waits (the usual take): a look for the two rows first, the locks only when there is one. Written by hand
+    as they run on every take (decision 0010)."""
     hold, request = Hold._meta.db_table, Request._meta.db_table
     where = "WHERE card_id = %s AND title_id = %s AND status = 'waiting'"
     with connection.cursor() as cursor:
@@ -261,10 +242,27 @@ def _lock_waiting_of(card: Card, title: Title) -> Waiting:
             f"SELECT (SELECT id FROM {hold} {where}), (SELECT id FROM {request} {where})",  # noqa: S608 — model names
             [card.pk, title.pk, card.pk, title.pk],
         )
-        hold_id, request_id = cursor.fetchone()
-    if hold_id is None and request_id is None:
-        return Waiting([], [])
-    return lock_waiting(card_ids=[card.pk], title_ids=[title.pk])
+        if cursor.fetchone() == (None, None):
+            return Waiting([], [])
+        locked = []
+        for table in (hold, request):
+            cursor.execute(f"SELECT id FROM {table} {where}{_for_update()}", [card.pk, title.pk])  # noqa: S608
+            locked.append([row[0] for row in cursor.fetchall()])
+    return Waiting(*locked)
+
+
+def _lock_requests_of(holds: list[Hold]) -> Waiting:
+    """Lock the waiting requests of the holds' readers for the holds' titles (a queue turn, which has the holds
+    locked already; before the cards). One statement for any number of holds."""
+    request, hold = Request._meta.db_table, Hold._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.id FROM {request} r WHERE r.status = 'waiting' AND EXISTS (SELECT 1 FROM {hold} h"  # noqa: S608
+            f" WHERE h.id IN ({', '.join(['%s'] * len(holds))}) AND h.card_id = r.card_id AND h.title_id = r.title_id)"
+            f" ORDER BY r.id{_for_update()}",
+            [hold.pk for hold in holds],
+        )
+        return Waiting([], [row[0] for row in cursor.fetchall()])
 
 
 def close_waiting(waiting: Waiting, *, now: datetime, decided_by) -> list[tuple[int, int]]:
@@ -641,9 +639,7 @@ def serve_queues(*, copy_ids, now: datetime) -> list[Loan]:
         return []
     in_line = [hold for line in lines.values() for hold in line]
     # The holds are locked already; their readers' requests of the titles are closed by the loans below.
-    requests = lock_waiting(
-        card_ids=[hold.card_id for hold in in_line], title_ids=[title for _, title in lines], holds=False
-    )
+    requests = _lock_requests_of(in_line)
     readers = _Borrowers([hold.card for hold in in_line], now=now)
     served, skipped = [], []
     for copy in copies:
