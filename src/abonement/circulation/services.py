@@ -121,11 +121,6 @@ def paid_on_hand(card: Card) -> int:
     return open_loans(card).filter(is_free=False).count()
 
 
-def free_copies(*, library: Library, title: Title):
-    on_loan = Loan.objects.filter(copy=OuterRef("pk"), ended_at__isnull=True)
-    return Copy.objects.filter(library=library, title=title).exclude(Exists(on_loan)).order_by("id")
-
-
 def lendable_by(library: Library, title: Title) -> bool:
     """Free titles always; paid ones within the library's part of the catalogue (paper: its network's)."""
     return (title.is_free and title.network_id is None) or may_lend(library, title)
@@ -153,7 +148,7 @@ def _for_update(*, skip_locked: bool = False) -> str:
 
 def _lock_free_copy(*, library: Library, title: Title) -> int | None:
     """The id of a free copy, locked. SKIP LOCKED: concurrent takers each get a different free copy instead of
-    queueing on the same row. What `free_copies(...).select_for_update(...).first()` would run."""
+    queueing on the same row."""
     copy, loan = Copy._meta.db_table, Loan._meta.db_table
     sql = (
         f"SELECT c.id FROM {copy} c WHERE c.library_id = %s AND c.title_id = %s"  # noqa: S608 — names from the models
