@@ -153,7 +153,7 @@ class Hold(models.Model):
 
 
 class Deferral(models.Model):
-    """A title the reader put aside for later (the wish list, "Defer")."""
+    """A title the reader put aside for later (the wish list, "Want to read")."""
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deferrals")
     title = models.ForeignKey("catalog.Title", on_delete=models.CASCADE, related_name="+")

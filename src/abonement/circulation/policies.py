@@ -46,6 +46,15 @@ class NoCopyAvailable(DomainError):
     message = _("No copy is free right now: join the queue and the book comes to you when a copy returns.")
 
 
+class NoCopyToQueueFor(DomainError):
+    code = "no_copy_to_queue_for"
+    status = 409
+    message = _(
+        "The library has no copy of this book and cannot get one by itself, so a queue for it would never move: "
+        "request it from the librarian, who decides whether to get a copy."
+    )
+
+
 class InsufficientCredits(DomainError):
     code = "insufficient_credits"
     status = 409
@@ -115,3 +124,10 @@ def may_acquire_by_self_service(*, library, title) -> bool:
     if not library.self_service_acquisition:
         return False
     return library.acquisition_price_cap is None or title.price <= library.acquisition_price_cap
+
+
+def check_can_queue(*, has_copies: bool, may_acquire: bool) -> None:
+    """A queue moves only when a copy of the library comes back: none owned and none to be had, nobody would
+    ever be served (issue #13). The librarian may still get one on request."""
+    if not has_copies and not may_acquire:
+        raise NoCopyToQueueFor()

@@ -1,6 +1,6 @@
 """Every change of circulation state: take, request, approve, reject, queue, issue, return, expire.
 
-Lock order, always: library (credits) → copies → card → requests/holds. Each public function is one
+Lock order, always: library (credits) → copies → holds → requests → card. Each public function is one
 transaction and writes nothing when it raises. Events and notices are written in the same transaction.
 """
 
@@ -121,14 +121,18 @@ def paid_on_hand(card: Card) -> int:
     return open_loans(card).filter(is_free=False).count()
 
 
-def free_copies(*, library: Library, title: Title):
-    on_loan = Loan.objects.filter(copy=OuterRef("pk"), ended_at__isnull=True)
-    return Copy.objects.filter(library=library, title=title).exclude(Exists(on_loan)).order_by("id")
-
-
 def lendable_by(library: Library, title: Title) -> bool:
     """Free titles always; paid ones within the library's part of the catalogue (paper: its network's)."""
     return (title.is_free and title.network_id is None) or may_lend(library, title)
+
+
+def check_can_queue(*, library: Library, title: Title) -> None:
+    """The facts `policies.check_can_queue` decides on: does the library own a copy, may a reader's take buy one."""
+    policies.check_can_queue(
+        has_copies=Copy.objects.filter(library=library, title=title).exists(),
+        may_acquire=(title.is_free or policies.may_acquire_by_self_service(library=library, title=title))
+        and lendable_by(library, title),
+    )
 
 
 # The locking reads of a single issue are written by hand: they run on every take, and the ORM spends more CPU
@@ -144,7 +148,7 @@ def _for_update(*, skip_locked: bool = False) -> str:
 
 def _lock_free_copy(*, library: Library, title: Title) -> int | None:
     """The id of a free copy, locked. SKIP LOCKED: concurrent takers each get a different free copy instead of
-    queueing on the same row. What `free_copies(...).select_for_update(...).first()` would run."""
+    queueing on the same row."""
     copy, loan = Copy._meta.db_table, Loan._meta.db_table
     sql = (
         f"SELECT c.id FROM {copy} c WHERE c.library_id = %s AND c.title_id = %s"  # noqa: S608 — names from the models
@@ -211,6 +215,89 @@ def _lend(
     return loan
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """The locked waiting holds and requests of some readers for some titles: a loan of the title to the card
+    ends them (`close_waiting`). Every service locks them in one order, holds → requests → cards: a queue
+    turn has the line's holds locked when it lends, so a lender that locked a card first and then waited for
+    that card's hold would deadlock with it."""
+
+    hold_ids: list[int]
+    request_ids: list[int]
+
+
+def _lock_waiting_of(card: Card, title: Title) -> Waiting:
+    """Lock the card's waiting hold and request of the title, before the card. One statement when nothing
+    waits (the usual take): a look for the two rows first, the locks only when there is one. Written by hand
+    as they run on every take (decision 0010)."""
+    hold, request = Hold._meta.db_table, Request._meta.db_table
+    where = "WHERE card_id = %s AND title_id = %s AND status = 'waiting'"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT id FROM {hold} {where}), (SELECT id FROM {request} {where})",  # noqa: S608 — model names
+            [card.pk, title.pk, card.pk, title.pk],
+        )
+        if cursor.fetchone() == (None, None):
+            return Waiting([], [])
+        locked = []
+        for table in (hold, request):
+            cursor.execute(f"SELECT id FROM {table} {where}{_for_update()}", [card.pk, title.pk])  # noqa: S608
+            locked.append([row[0] for row in cursor.fetchall()])
+    return Waiting(*locked)
+
+
+def _lock_requests_of(holds: list[Hold]) -> Waiting:
+    """Lock the waiting requests of the holds' readers for the holds' titles (a queue turn, which has the holds
+    locked already; before the cards). One statement for any number of holds."""
+    request, hold = Request._meta.db_table, Hold._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT r.id FROM {request} r WHERE r.status = 'waiting' AND EXISTS (SELECT 1 FROM {hold} h"  # noqa: S608
+            f" WHERE h.id IN ({', '.join(['%s'] * len(holds))}) AND h.card_id = r.card_id AND h.title_id = r.title_id)"
+            f" ORDER BY r.id{_for_update()}",
+            [hold.pk for hold in holds],
+        )
+        return Waiting([], [row[0] for row in cursor.fetchall()])
+
+
+def close_waiting(waiting: Waiting, *, now: datetime, decided_by) -> list[tuple[int, int]]:
+    """The loans just written end the card's place in the title's queue (the hold is fulfilled by the loan,
+    as a queue turn fulfils it) and its request (approved with the loan, by `decided_by`; None: the reader
+    took the book or the queue gave it). Only rows whose card now has the title on loan are closed; the others
+    of the locked rows stay waiting. The holds behind move up by themselves: a position counts waiting holds.
+    Returns (card id, title id) of the closed requests, for their REQUEST_APPROVED events. No statement when
+    nothing waits — the usual take."""
+    loan = Loan._meta.db_table
+    at = connection.ops.adapt_datetimefield_value(now)  # as the ORM stores it (SQLite: naive UTC text)
+    closed = []
+    with connection.cursor() as cursor:
+        for model, ids, sets, values in (
+            (Hold, waiting.hold_ids, "ended_at = %s", [Hold.Status.FULFILLED, at]),
+            (
+                Request,
+                waiting.request_ids,
+                "decided_at = %s, decided_by_id = %s",
+                [Request.Status.APPROVED, at, decided_by.pk if decided_by else None],
+            ),
+        ):
+            if not ids:
+                continue
+            table = model._meta.db_table
+            open_loan = (
+                f"FROM {loan} l WHERE l.card_id = {table}.card_id AND l.title_id = {table}.title_id"
+                " AND l.ended_at IS NULL"
+            )
+            returning = " RETURNING card_id, title_id" if model is Request else ""
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, {sets}, loan_id = (SELECT l.id {open_loan})"  # noqa: S608
+                f" WHERE id IN ({', '.join(['%s'] * len(ids))}) AND EXISTS (SELECT 1 {open_loan}){returning}",
+                [*values, *ids],
+            )
+            if returning:
+                closed = sorted(cursor.fetchall())
+    return closed
+
+
 def _notify(card: Card, kind: str, *, now: datetime, **context) -> None:
     user = card.user
     if user.email:
@@ -230,9 +317,17 @@ _RULE_FIELDS = ("status", "birth_date", "lending_mode", "max_on_hand")
 
 
 def _issue(
-    *, card: Card, title: Title, now: datetime, issued_by, self_service: bool, notice_kind: str | None = "loan_issued"
+    *,
+    card: Card,
+    title: Title,
+    now: datetime,
+    issued_by,
+    self_service: bool,
+    notice_kind: str | None = "loan_issued",
+    request: Request | None = None,
 ) -> Loan:
-    """Lend `title` to `card`: a free copy if there is one, otherwise a newly acquired copy."""
+    """Lend `title` to `card`: a free copy if there is one, otherwise a newly acquired copy. `request`: the
+    card's request being approved, which must still be waiting once locked."""
     library = card.library
     copy_id = _lock_free_copy(library=library, title=title)
     if copy_id is None:
@@ -248,10 +343,14 @@ def _issue(
         library = Library.objects.select_for_update(no_key=True).get(pk=library.pk)
         # A copy may have come back while we waited for the library lock.
         copy_id = _lock_free_copy(library=library, title=title)
+    waiting = _lock_waiting_of(card, title)
+    if request is not None and request.pk not in waiting.request_ids:
+        request.refresh_from_db(fields=["status"])
+        raise AlreadyDecided(status=request.get_status_display().lower())
     rule = _Borrowers([card], now=now).check(card, title)
     if copy_id is None:
         copy_id = _acquire(library=library, title=title, now=now, actor=issued_by or card.user, card=card).pk
-    return _lend(
+    loan = _lend(
         copy_id=copy_id,
         card=card,
         title=title,
@@ -261,6 +360,11 @@ def _issue(
         actor=issued_by or card.user,
         notice_kind=notice_kind,
     )
+    if close_waiting(waiting, now=now, decided_by=issued_by):  # the card's request of the title, served now
+        events.record_for_card(
+            Event.Kind.REQUEST_APPROVED, card=card, title=title, actor=issued_by or card.user, now=now
+        )
+    return loan
 
 
 def _issue_retrying(**kwargs) -> Loan:
@@ -361,6 +465,7 @@ def join_queue(*, card: Card, title: Title, now: datetime | None = None) -> Hold
         raise policies.AlreadyOnLoan()
     if Hold.objects.filter(card=card, title=title, status=Hold.Status.WAITING).exists():
         raise AlreadyQueued()
+    check_can_queue(library=card.library, title=title)
     try:
         with transaction.atomic():
             hold = Hold.objects.create(card=card, library=card.library, title=title, created_at=now)
@@ -405,11 +510,8 @@ def approve_requests(*, librarian, requests: list[Request], now: datetime | None
 
 
 def _approve(*, librarian, request: Request, now: datetime) -> Request:
-    request = (
-        Request.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("card__library", "card__user", "title")
-        .get(pk=request.pk)
-    )
+    # Not locked here: `_issue` locks it with the card's hold of the title, in the order holds → requests → card.
+    request = Request.objects.select_related("card__library", "card__user", "title").get(pk=request.pk)
     if request.status != Request.Status.WAITING:
         raise AlreadyDecided(status=request.get_status_display().lower())
     loan = _issue(
@@ -419,12 +521,10 @@ def _approve(*, librarian, request: Request, now: datetime) -> Request:
         issued_by=librarian,
         self_service=False,
         notice_kind="request_approved",
+        request=request,
     )
+    # The loan closed the request and recorded its approval, as any loan closes the card's request of the title.
     request.status, request.decided_at, request.decided_by, request.loan = Request.Status.APPROVED, now, librarian, loan
-    request.save(update_fields=["status", "decided_at", "decided_by", "loan"])
-    events.record_for_card(
-        Event.Kind.REQUEST_APPROVED, card=request.card, title=request.title, actor=librarian, now=now
-    )
     return request
 
 
@@ -532,7 +632,10 @@ def serve_queues(*, copy_ids, now: datetime) -> list[Loan]:
         lines[hold.library_id, hold.title_id].append(hold)
     if not lines:
         return []
-    readers = _Borrowers([hold.card for line in lines.values() for hold in line], now=now)
+    in_line = [hold for line in lines.values() for hold in line]
+    # The holds are locked already; their readers' requests of the titles are closed by the loans below.
+    requests = _lock_requests_of(in_line)
+    readers = _Borrowers([hold.card for hold in in_line], now=now)
     served, skipped = [], []
     for copy in copies:
         line = lines.get((copy.library_id, copy.title_id))
@@ -549,10 +652,11 @@ def serve_queues(*, copy_ids, now: datetime) -> list[Loan]:
             break
     Loan.objects.bulk_create([hold.loan for hold in served])
     Hold.objects.bulk_update(served + [hold for hold, _ in skipped], ["status", "ended_at", "loan"])
+    approved = set(close_waiting(requests, now=now, decided_by=None))
     Event.objects.bulk_create(
         [
             events.build(
-                Event.Kind.ISSUED,
+                kind,
                 library=hold.card.library,
                 subject_user=hold.card.user,
                 card=hold.card,
@@ -560,6 +664,8 @@ def serve_queues(*, copy_ids, now: datetime) -> list[Loan]:
                 now=now,
             )
             for hold in served
+            for kind in (Event.Kind.ISSUED, Event.Kind.REQUEST_APPROVED)
+            if kind == Event.Kind.ISSUED or (hold.card_id, hold.title_id) in approved
         ]
         + [
             events.build(

@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import QuerySet
 
-from abonement.circulation import policies, services
+from abonement.circulation import availability, policies, services
 from abonement.circulation.models import Deferral, Hold, Loan, Request
 from abonement.readers.models import Card
 
@@ -127,8 +127,10 @@ def action_for(user, title, *, now: datetime) -> Action:
         return Action("request", card=card, reason=str(error), deferred=deferred)
     if not rule.self_service and not title.is_free:
         return Action("request", card=card, deferred=deferred)
-    if title.is_free or services.free_copies(library=library, title=title).exists():
+    if availability.available_now(library=library, title=title):  # search's "Available now" is the same rule
         return Action("take", card=card, deferred=deferred)
-    if policies.may_acquire_by_self_service(library=library, title=title) and services.lendable_by(library, title):
-        return Action("take", card=card, deferred=deferred)
+    try:
+        services.check_can_queue(library=library, title=title)
+    except policies.NoCopyToQueueFor as error:
+        return Action("request", card=card, reason=str(error), deferred=deferred)
     return Action("queue", card=card, deferred=deferred)

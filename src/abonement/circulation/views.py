@@ -103,14 +103,16 @@ def defer(request, title_id: int):
         services.undefer(user=request.user, title=title)
     else:
         services.defer(user=request.user, title=title)
-        messages.success(request, _("Put aside for later: see “Deferred” in My books."))
+        messages.success(request, _("Added to “Want to read” in My books."))
     return _back(request, title)
 
 
 @login_required
 @require_POST
 def return_loan(request, loan_id: int):
-    loan = get_object_or_404(Loan, pk=loan_id, card__user=request.user)
+    loan = get_object_or_404(Loan.objects.select_related("title"), pk=loan_id, card__user=request.user)
+    if request.POST.get("confirm") != "1":  # a return cannot be undone: without the confirmation, ask first
+        return render(request, "circulation/return_confirm.html", {"loan": loan, "title": loan.title})
     services.return_loan(loan=loan, actor=request.user)
     messages.success(request, _("“%(title)s” is returned. Thank you!") % {"title": loan.title.title})
     return redirect("circulation:my_books")

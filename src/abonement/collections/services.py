@@ -21,8 +21,8 @@ from django.utils.translation import gettext_lazy as _
 from abonement.catalog.models import Title
 from abonement.catalog.selectors import lendable_titles
 from abonement.circulation import policies
-from abonement.circulation.models import Copy, Loan
-from abonement.circulation.services import _copy_was_taken, _notify
+from abonement.circulation.models import Copy, Hold, Loan, Request
+from abonement.circulation.services import Waiting, _copy_was_taken, _notify, close_waiting
 from abonement.collections.models import Collection, CollectionGroup, CollectionTitle
 from abonement.core import clock, events
 from abonement.core.errors import DomainError
@@ -220,12 +220,16 @@ class Plan:
     blocked: list[Card]
     too_young: list[tuple[Card, list[Title]]]  # pairs skipped for the age rating
     already_held: int  # pairs skipped: the reader has the book on loan
+    held: list[tuple[Card, list[Title]]]  # the same pairs, by reader
+    waiting_for: list[tuple[Card, list[Title]]]  # issued pairs the reader queues for or requested: those end
+    over_limit: list[tuple[Card, int, int]]  # readers who pass their limit: (card, paid books on hand after, limit)
     pairs: list[tuple[Card, Title]]  # what will be issued
     from_fund: dict[int, list[int]]  # title id → ids of free copies in the fund to lend
     to_acquire: dict[int, int]  # title id → new copies to acquire
     not_lendable: list[Title]
     due_at: datetime
     membership: list[tuple[int, int]] = field(repr=False)  # (card id, group id)
+    waiting: Waiting = field(repr=False)  # the holds and requests of the pairs (locked for the issue)
 
     @property
     def books(self) -> int:
@@ -328,6 +332,16 @@ def _gather(*, library: Library, collection: Collection, groups: list[Group], no
     if not member_ids:
         raise GroupsWithoutReaders()
     from_fund = _free_copy_ids(library, title_ids, len(member_ids), lock=lock)
+    # The readers' holds and requests of the titles, locked before the cards as every lender locks them; a loan
+    # of the title ends them (circulation.services.close_waiting).
+    waiting_rows = {}
+    for model in (Hold, Request):
+        rows = model.objects.filter(card__in=member_ids, title__in=title_ids, status="waiting").order_by("pk")
+        if lock:
+            rows = rows.select_for_update(of=("self",), no_key=True)
+        waiting_rows[model] = list(rows.values_list("pk", "card_id", "title_id"))
+    waiting = Waiting(*([pk for pk, _card, _title in waiting_rows[model]] for model in (Hold, Request)))
+    waited = {(card_id, title_id) for rows in waiting_rows.values() for _pk, card_id, title_id in rows}
     cards_query = Card.objects.filter(library=library, pk__in=member_ids).select_related("user").order_by("pk")
     if lock:
         cards_query = cards_query.select_for_update(of=("self",), no_key=True)
@@ -337,28 +351,42 @@ def _gather(*, library: Library, collection: Collection, groups: list[Group], no
     if not readers:
         raise AllReadersBlocked(count=len(blocked))
     # Read after the cards are locked: a loan written by a concurrent take is then already committed.
-    held = set(
-        Loan.objects.filter(
-            card__in=[card.pk for card in readers], title_id__in=title_ids, ended_at__isnull=True
-        ).values_list("card_id", "title_id")
-    )
+    # Every open loan of the readers (a few each): the titles they hold and their paid books on hand.
+    held, paid_on_hand = set(), Counter()
+    for card_id, title_id, is_free in Loan.objects.filter(
+        card__in=[card.pk for card in readers], ended_at__isnull=True
+    ).values_list("card_id", "title_id", "is_free"):
+        held.add((card_id, title_id))
+        paid_on_hand[card_id] += not is_free
     lendable = set(lendable_titles(library).filter(pk__in=title_ids).values_list("pk", flat=True))
     rule = _rule(library)
     today = rule.local_date(now)
-    pairs, too_young, already_held = [], [], 0
+    pairs, too_young, already_held, held_by, waiting_for, over_limit = [], [], 0, [], [], []
     for card in readers:
         card.library = library  # every card is of this library: notices then need no query per card
         age = policies.age_on(card.birth_date, today)
-        refused = []
+        refused, has, waits, paid = [], [], [], paid_on_hand[card.pk]
         for title in titles:
             if not policies.age_allows(age_rating=title.age_rating, age=age):
                 refused.append(title)
             elif (card.pk, title.pk) in held:
                 already_held += 1
+                has.append(title)
             else:
                 pairs.append((card, title))
+                paid += not title.is_free
+                if (card.pk, title.pk) in waited:
+                    waits.append(title)
         if refused:
             too_young.append((card, refused))
+        if has:
+            held_by.append((card, has))
+        if waits:
+            waiting_for.append((card, waits))
+        # Not a refusal (the mass issue hands the set to the whole class), a warning: the reader's own limit.
+        limit = policies.lending_rule(library=library, card=card).max_on_hand
+        if paid > limit and paid > paid_on_hand[card.pk]:
+            over_limit.append((card, paid, limit))
     needed = Counter(title.pk for _card, title in pairs)
     from_fund = {title_id: ids[: needed[title_id]] for title_id, ids in from_fund.items() if needed[title_id]}
     to_acquire = {title_id: count - len(from_fund.get(title_id, ())) for title_id, count in needed.items()}
@@ -375,12 +403,16 @@ def _gather(*, library: Library, collection: Collection, groups: list[Group], no
         blocked=blocked,
         too_young=too_young,
         already_held=already_held,
+        held=held_by,
+        waiting_for=waiting_for,
+        over_limit=over_limit,
         pairs=pairs,
         from_fund=from_fund,
         to_acquire=to_acquire,
         not_lendable=not_lendable,
         due_at=rule.due(now),
         membership=membership,
+        waiting=waiting,
     )
 
 
@@ -486,6 +518,8 @@ def _issue(*, librarian, collection: Collection, groups: list[Group], now: datet
         library.credits = balance
 
     Loan.objects.bulk_create(loans)
+    cards = {card.pk: card for card in plan.readers}
+    approved = close_waiting(plan.waiting, now=now, decided_by=librarian)
     Event.objects.bulk_create(
         [
             events.build(
@@ -510,6 +544,18 @@ def _issue(*, librarian, collection: Collection, groups: list[Group], now: datet
                 now=now,
             )
             for loan in loans
+        ]
+        + [
+            events.build(
+                Event.Kind.REQUEST_APPROVED,
+                actor=librarian,
+                library=library,
+                subject_user=cards[card_id].user,
+                card=cards[card_id],
+                title=titles[title_id],
+                now=now,
+            )
+            for card_id, title_id in approved
         ]
     )
     # `loans` follow the plan's pairs, grouped by reader: one notice lists all of a reader's books.

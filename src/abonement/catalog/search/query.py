@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from abonement.catalog.models import Format, Item, Title
+from abonement.catalog.models import Format, Title
 from abonement.catalog.search import backend, text
 from abonement.catalog.search.models import RANK_SCALE, Deletion, Posting, Suggestion, Term, Word
+from abonement.circulation import availability
 
 MAX_QUERY_CHARACTERS = 200
 MAX_WORDS = 8
@@ -120,7 +121,6 @@ T_DELETION = _quote(Deletion._meta.db_table)
 T_POSTING = _quote(Posting._meta.db_table)
 T_SUGGESTION = _quote(Suggestion._meta.db_table)
 T_TITLE = _quote(Title._meta.db_table)
-T_ITEM = _quote(Item._meta.db_table)
 T_GENRES = _quote(Title.genres.through._meta.db_table)
 
 
@@ -292,7 +292,7 @@ def _filter_sql(filters: Filters, fund_libraries: list[int]) -> tuple[list[str],
         where.append(f"(SELECT 1 FROM {T_GENRES} g WHERE g.title_id = t.id AND g.genre_id = %s LIMIT 1) = 1")  # noqa: S608
         params.append(filters.genre)
     if filters.available:
-        sql, extra = _available_sql()
+        sql, extra = _available_sql(fund_libraries)
         where.append(f"{sql} = 1")
         params += extra
     if filters.in_fund:
@@ -302,27 +302,14 @@ def _filter_sql(filters: Filters, fund_libraries: list[int]) -> tuple[list[str],
     return where, params
 
 
-def _available_sql() -> tuple[str, list]:
-    """1 when the title can be had now: digital titles always (the lending issue refines this with copies
-    and licences), paper titles with an item on the shelf. The one place that decides "available now"."""
-    # Scalar subqueries (not EXISTS): PostgreSQL then probes the index per candidate instead of hashing
-    # every item of the catalogue.
-    return (
-        f"(CASE WHEN t.format <> %s THEN 1 ELSE COALESCE((SELECT 1 FROM {T_ITEM} i "  # noqa: S608
-        f"WHERE i.title_id = t.id AND i.status = %s LIMIT 1), 0) END)",
-        [Format.PAPER.value, Item.Status.ON_SHELF.value],
-    )
+def _available_sql(libraries: list[int]) -> tuple[str, list]:
+    """1 when the title can be had now by a reader of `libraries`: the book page's rule (circulation.availability)."""
+    return availability.available_sql(libraries)
 
 
 def _fund_sql(libraries: list[int]) -> tuple[str, list]:
-    """1 when one of `libraries` holds the title (an item, for now; the lending issue adds digital copies)."""
-    if not libraries:
-        return "0", []
-    return (
-        f"COALESCE((SELECT 1 FROM {T_ITEM} f WHERE f.title_id = t.id AND f.library_id IN ({_marks(libraries)}) "  # noqa: S608
-        f"LIMIT 1), 0)",
-        list(libraries),
-    )
+    """1 when one of `libraries` holds the title (circulation.availability)."""
+    return availability.in_fund_sql(libraries)
 
 
 def _driver_sql(word: QueryWord, capped: bool, filters_sql: list[str], filter_params: list) -> tuple[str, list, int]:
@@ -382,7 +369,7 @@ def _match(words: list[QueryWord], filters: Filters, fund_libraries: list[int]) 
             f"(SELECT MAX({score}) FROM {T_POSTING} p WHERE p.title_id = d.title_id AND {condition}) AS s{n}"  # noqa: S608
         )
         column_params += score_params + condition_params
-    available, available_params = _available_sql()
+    available, available_params = _available_sql(fund_libraries)
     fund, fund_params = _fund_sql(fund_libraries)
     columns += [f"{available} AS available", f"{fund} AS in_fund"]
     column_params += available_params + fund_params

@@ -16,9 +16,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import Exists, OuterRef
 
 from abonement.circulation import policies, services
-from abonement.circulation.models import Copy, Hold, Loan
+from abonement.circulation.models import Copy, Hold, Loan, Request
 from abonement.core.errors import DomainError
 from abonement.core.models import Event
 from abonement.libraries.models import CreditEntry, Library
@@ -512,3 +513,44 @@ def test_two_copies_of_one_line_returned_at_the_same_instant_both_reach_the_line
     assert services.serve_idle_copies(now=NOW + timedelta(minutes=1)) == (1 if connection.vendor == "postgresql" else 0)
     assert set(Loan.objects.filter(ended_at=None).values_list("card_id", flat=True)) == {card.pk for card in waiting}
     assert not Hold.objects.filter(status=Hold.Status.WAITING).exists()
+
+
+# ---- a loan ends the reader's hold and request of the title (issue #13) ---------------------------
+
+
+def assert_nothing_waits_for_what_is_on_loan() -> None:
+    on_loan = Loan.objects.filter(card=OuterRef("card"), title=OuterRef("title"), ended_at=None)
+    assert not Hold.objects.filter(status=Hold.Status.WAITING).filter(Exists(on_loan)).exists()
+    assert not Request.objects.filter(status=Request.Status.WAITING).filter(Exists(on_loan)).exists()
+
+
+def test_the_first_in_line_takes_the_title_while_its_copy_comes_back(clients, library, card_factory, title_factory):
+    """The return gives the copy to the reader first in line (their hold locked, then their card) while that
+    reader takes the title themselves (a new copy): one loan, the hold and the request closed, no deadlock."""
+    pairs = clients.size // 2
+    services.grant_credits(operator=None, library=library, amount=pairs, now=NOW)
+    later = NOW + timedelta(hours=1)
+    jobs, expected = [], {}
+    for _ in range(pairs):
+        title = title_factory(price=1)
+        Copy.objects.create(library=library, title=title, acquired_at=NOW)
+        holder = card_factory(library=library)
+        loan = services.take(card=holder, title=title, now=NOW)
+        first = card_factory(library=library, birth_date=date(2010, 1, 1))
+        services.join_queue(card=first, title=title, now=NOW)
+        services.request_title(card=first, title=title, now=NOW)
+        jobs += [
+            lambda loan=loan, user=holder.user: services.return_loan(loan=loan, actor=user, now=later),
+            lambda c=first.pk, t=title: take(c, t, later),
+        ]
+        expected[first.pk] = title.pk
+    results = clients.race(jobs)
+    assert results.errors == [], results.errors[:1]
+    assert set(results.refusal_codes()) <= {"already_on_loan"}
+    got = dict(Loan.objects.filter(ended_at=None, card__in=expected).values_list("card", "title"))
+    assert got == expected
+    assert Hold.objects.filter(card__in=expected, status=Hold.Status.WAITING).count() == 0
+    assert Request.objects.filter(card__in=expected, status=Request.Status.APPROVED).count() == pairs
+    assert_nothing_waits_for_what_is_on_loan()
+    library.refresh_from_db()
+    assert library.credits == ledger_sum(library) >= 0

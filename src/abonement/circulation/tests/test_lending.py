@@ -399,8 +399,8 @@ def test_a_copy_lent_meanwhile_is_told_apart_from_the_same_reader_twice(card, ca
 def test_a_take_costs_a_bounded_number_of_queries(card, library, title_factory, django_assert_max_num_queries):
     title = title_factory()
     Copy.objects.create(library=library, title=title, acquired_at=NOW)
-    # savepoint, free copy, card lock, on-hand count, loan, event, release
-    with django_assert_max_num_queries(7):
+    # savepoint, free copy, the card's hold or request of the title, card lock, on-hand count, loan, event, release
+    with django_assert_max_num_queries(8):
         services.take(card=card, title=title, now=NOW)
 
 

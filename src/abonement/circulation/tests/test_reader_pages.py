@@ -1,5 +1,6 @@
 """The reader's side of lending over HTTP: the book page's one action, My books, and clear 4xx refusals."""
 
+import re
 from datetime import date
 
 import pytest
@@ -42,7 +43,7 @@ class TestBookPageAction:
         shelf = client.get("/my/").content.decode()
         assert "Dzimtene" in shelf and "On loan until" in shelf
         loan = Loan.objects.get(card=card)
-        assert client.post(f"/my/loans/{loan.pk}/return/").status_code == 302
+        assert client.post(f"/my/loans/{loan.pk}/return/", {"confirm": "1"}).status_code == 302
         loan.refresh_from_db()
         assert loan.end_reason == "returned"
         assert "Dzimtene" in client.get("/my/", {"tab": "archive"}).content.decode()
@@ -94,11 +95,62 @@ class TestBookPageAction:
         hold.refresh_from_db()
         assert hold.status == "cancelled"
 
-    def test_defer(self, card, title_factory):
+    def test_no_queue_where_no_copy_will_ever_come_back(self, card, library, title_factory):
+        """Issue #13: no copy in the library and none it may get by itself: a queue would never move, so the
+        page offers a request to the librarian and says why, and joining the queue is refused."""
+        library.self_service_acquisition = False
+        library.save()
+        title = title_factory()
+        client = signed_in(card.user)
+        page = re.sub(r"\s+", " ", client.get(f"/catalog/titles/{title.pk}/").content.decode())
+        assert f'action="/my/titles/{title.pk}/queue/"' not in page
+        assert f'action="/my/titles/{title.pk}/request/"' in page
+        assert "The library has no copy of this book and cannot get one by itself" in page
+        response = client.post(f"/my/titles/{title.pk}/queue/")
+        assert response.status_code == 409
+        assert "a queue for it would never move" in response.content.decode()
+        assert not Hold.objects.exists()
+        assert client.post(f"/my/titles/{title.pk}/request/").status_code == 302
+        assert Request.objects.get(card=card, title=title).status == "waiting"
+
+    def test_return_asks_first_without_javascript(self, card, title_factory):
+        """Issue #13: "Return" returned at once. Both pages put the confirming form inside a <details> (opened
+        by its summary, from the keyboard too); a return posted without the confirmation gets a confirm page."""
+        title = title_factory(title="Dzimtene")
+        client = signed_in(card.user)
+        loan = services.take(card=card, title=title)
+        confirm_form = (
+            r'<details class="confirm-return">\s*<summary>{label}</summary>\s*'
+            rf'<form method="post" action="/my/loans/{loan.pk}/return/"[^>]*>.*?'
+            r'<input type="hidden" name="confirm" value="1">\s*<p>Return “Dzimtene” now\?.*?</p>\s*'
+            r'<button type="submit">Yes, return it</button>\s*</form>\s*</details>'
+        )
+        shelf = client.get("/my/").content.decode()
+        assert re.search(confirm_form.format(label="Return"), shelf, re.S)
+        book = client.get(f"/catalog/titles/{title.pk}/").content.decode()
+        assert re.search(confirm_form.format(label="Return early"), book, re.S)
+        unconfirmed = client.post(f"/my/loans/{loan.pk}/return/")
+        assert unconfirmed.status_code == 200
+        page = unconfirmed.content.decode()
+        assert "Return the book?" in page and 'name="confirm" value="1"' in page
+        loan.refresh_from_db()
+        assert loan.ended_at is None
+        assert client.post(f"/my/loans/{loan.pk}/return/", {"confirm": "1"}).status_code == 302
+        loan.refresh_from_db()
+        assert loan.end_reason == "returned"
+
+    def test_want_to_read(self, card, title_factory):
+        """Issue #13: "Defer" next to "Return" read like "postpone the return": it is "Want to read"."""
         title = title_factory(title="Later")
         client = signed_in(card.user)
-        client.post(f"/my/titles/{title.pk}/defer/")
-        assert "Later" in client.get("/my/", {"tab": "deferred"}).content.decode()
+        book = client.get(f"/catalog/titles/{title.pk}/").content.decode()
+        assert re.search(r'<button type="submit" class="secondary" aria-pressed="false">Want to read</button>', book)
+        assert ">Defer<" not in book
+        response = client.post(f"/my/titles/{title.pk}/defer/", follow=True)
+        assert "Added to “Want to read” in My books." in response.content.decode()
+        assert "Want to read ✓" in client.get(f"/catalog/titles/{title.pk}/").content.decode()
+        shelf = client.get("/my/", {"tab": "deferred"}).content.decode()
+        assert "Later" in shelf and "Want to read (1)" in shelf and "Deferred" not in shelf
 
     def test_anonymous_sees_sign_in(self, client, title_factory):
         title = title_factory()

@@ -15,7 +15,7 @@ from django.db import connection, connections
 from django.db.models import Count
 
 from abonement.circulation import services as circulation
-from abonement.circulation.models import Copy, Loan
+from abonement.circulation.models import Copy, Hold, Loan
 from abonement.collections import services
 from abonement.core.errors import DomainError
 from abonement.libraries.models import CreditEntry, Library
@@ -151,3 +151,32 @@ def test_mass_issue_racing_the_groups_own_takes_of_the_same_title(library, libra
     assert sorted(Loan.objects.filter(title=title).values_list("card_id", flat=True)) == sorted(card_ids)
     assert_invariants(library)
     assert library.credits == 15 - 5  # 3 copies from the fund, 5 bought
+
+
+def test_mass_issue_racing_the_return_that_serves_the_groups_queue(library, librarian, card_factory, title_factory):
+    """Issue #13: the readers of the group queue for the collection's title; its one copy comes back while the
+    librarian issues the collection. The return locks the line's holds and then the cards, the mass issue the
+    holds before the cards too: no deadlock, every reader gets the title once and nobody is left in the queue."""
+    group = make_group(library, card_factory, 5, "5 A")
+    title = title_factory(price=1)
+    Copy.objects.create(library=library, title=title, acquired_at=NOW)
+    holder = card_factory(library=library)
+    loan = circulation.take(card=holder, title=title, now=NOW)
+    card_ids = list(group.cards.values_list("pk", flat=True))
+    for card in group.cards.select_related("library", "user"):
+        circulation.join_queue(card=card, title=title, now=NOW)
+    collection = services.create_collection(library=library, name="Reading")
+    services.add_titles(collection=collection, titles=[title])
+    outcomes = race(
+        [
+            lambda: mass_issue(librarian, collection.pk, group.pk),
+            lambda: circulation.return_loan(loan=loan, actor=holder.user, now=NOW),
+        ]
+    )
+    assert errors(outcomes) == []
+    assert isinstance(outcomes[0], services.Issued)
+    on_loan = Loan.objects.filter(title=title, ended_at=None)
+    assert sorted(on_loan.values_list("card_id", flat=True)) == sorted(card_ids)
+    assert not Hold.objects.filter(status=Hold.Status.WAITING).exists()
+    assert Hold.objects.filter(status=Hold.Status.FULFILLED, loan__in=on_loan).count() == len(card_ids)
+    assert_invariants(library)

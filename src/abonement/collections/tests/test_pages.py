@@ -209,6 +209,25 @@ class TestMassIssuePages:
         page = text(staff.get(f"/staff/collections/{collection.pk}/"))
         assert re.search(r"10 G.*Issued on .*: 3 books", page)
 
+    def test_summary_warns_of_limits_loans_and_queues(self, staff, library, collection, group, title_factory):
+        """Issue #13: the librarian sees who would pass their limit of books on hand, who already has a book
+        (skipped) and who queues for or requested one (their place ends with the loan)."""
+        library.max_on_hand, library.lending_mode = 1, "self_service"
+        library.save()
+        old_enough = group.cards.get(full_name="Old Enough")
+        little = group.cards.get(full_name="Little One")
+        paid = collection.entries.get(title__title="Paid Novel").title
+        circulation.take(card=old_enough, title=title_factory(title="Own Book", price=1))
+        circulation.take(card=old_enough, title=collection.entries.get(title__title="Woe from Wit").title)
+        circulation.join_queue(card=little, title=title_factory(title="Elsewhere", price=1))
+        circulation.request_title(card=little, title=paid)
+        page = text(staff.post(f"/staff/collections/{collection.pk}/issue/", {"group": [group.pk]}))
+        assert re.search(r"Over the limit of books on hand.*Old Enough \(\d+\): 2 books on hand, the limit is 1", page)
+        assert "Little One" not in page.split("Over the limit")[1].split("</section>")[0]  # 1 paid book: no more
+        assert re.search(r"already have these books.*Old Enough \(\d+\): “Woe from Wit”", page)
+        assert re.search(r"In the queue or requested</h2>.*Little One \(\d+\): “Paid Novel”</li>", page)
+        assert "Elsewhere" not in page
+
     @pytest.mark.parametrize("confirm", ["", "1"])
     def test_balance_too_low(self, staff, library, collection, group, card_factory, confirm):
         for _ in range(5):

@@ -59,7 +59,7 @@ def test_facet_filters_narrow_the_results(client, add_title):
 
 def test_pages_keep_the_query_and_filters(client, add_title):
     for n in range(25):
-        add_title(f"Роман {n}")
+        add_title(f"Роман {n}", is_free=True)
     html = client.get(SEARCH, {"q": "роман", "available": "1"}).content.decode()
     assert "Page 1 of 2" in html
     assert "?q=%D1%80%D0%BE%D0%BC%D0%B0%D0%BD&amp;available=1&amp;page=2" in html
@@ -181,3 +181,65 @@ def test_search_page_query_count_is_bounded(client, add_title, django_assert_max
 
 def test_only_get(client):
     assert client.post(SEARCH, {"q": "x"}).status_code == 405
+
+
+class TestSameAvailabilityAsTheBookPage:
+    """Issue #13: search said "Available now" for every digital title while the book page offered the queue, and
+    "In my library's fund" counted paper items only. Both facets use the book page's rule now."""
+
+    @pytest.fixture
+    def reader(self, library_factory, card_factory):
+        from abonement.circulation import services
+
+        library = library_factory(lending_mode="self_service", self_service_acquisition=False, max_on_hand=5)
+        services.grant_credits(operator=None, library=library, amount=5)
+        return card_factory(library=library)
+
+    def facet(self, html: str, name: str) -> int:
+        import re
+
+        return int(re.search(rf'name="{name}" value="1"[^>]*> [^<]+<span class="count">(\d+)</span>', html)[1])
+
+    def test_no_free_copy_is_not_available_now(self, client, add_title, reader, card_factory):
+        from abonement.circulation import services
+        from abonement.circulation.models import Copy
+
+        lent = add_title("Звёзды на loan")
+        free_copy = add_title("Звёзды свободны")
+        add_title("Звёзды без копий")
+        for title in (lent, free_copy):
+            Copy.objects.create(library=reader.library, title=title, acquired_at=reader.library.created_at)
+        services.take(card=card_factory(library=reader.library), title=lent)
+        client.force_login(reader.user)
+        html = client.get(SEARCH, {"q": "звёзды"}).content.decode()
+        assert "3 titles found" in html
+        assert self.facet(html, "available") == 1
+        available = client.get(SEARCH, {"q": "звёзды", "available": "1"}).content.decode()
+        assert "1 title found" in available and "Звёзды свободны" in available
+        for title, offer in ((lent, "/queue/"), (free_copy, "/take/")):
+            page = client.get(f"/catalog/titles/{title.pk}/").content.decode()
+            assert f'action="/my/titles/{title.pk}{offer}"' in page
+
+    def test_a_library_that_buys_copies_by_itself_has_them_available(self, client, add_title, reader):
+        reader.library.self_service_acquisition, reader.library.acquisition_price_cap = True, 2
+        reader.library.save()
+        cheap, dear = add_title("Луна дешёвая", price=2), add_title("Луна дорогая", price=3)
+        client.force_login(reader.user)
+        html = client.get(SEARCH, {"q": "луна", "available": "1"}).content.decode()
+        assert "1 title found" in html and "Луна дешёвая" in html
+        assert f'action="/my/titles/{cheap.pk}/take/"' in client.get(f"/catalog/titles/{cheap.pk}/").content.decode()
+        assert f'action="/my/titles/{dear.pk}/take/"' not in client.get(f"/catalog/titles/{dear.pk}/").content.decode()
+
+    def test_a_title_on_loan_from_my_library_is_in_its_fund(self, client, add_title, reader):
+        from abonement.circulation import services
+        from abonement.circulation.models import Copy
+
+        title = add_title("Река")
+        add_title("Река чужая")
+        Copy.objects.create(library=reader.library, title=title, acquired_at=reader.library.created_at)
+        services.take(card=reader, title=title)
+        client.force_login(reader.user)
+        html = client.get(SEARCH, {"q": "река"}).content.decode()
+        assert self.facet(html, "fund") == 1
+        in_fund = client.get(SEARCH, {"q": "река", "fund": "1"}).content.decode()
+        assert "1 title found" in in_fund and "Река чужая" not in in_fund
