@@ -26,8 +26,8 @@ from dataclasses import dataclass, field
 from django.db import connection
 
 from abonement.catalog.models import Format, Item, Title
-from abonement.catalog.search import backend, text
-from abonement.catalog.search.models import RANK_SCALE, Deletion, Posting, Suggestion, Term, Word
+from abonement.catalog.search import backend, text, translit
+from abonement.catalog.search.models import RANK_SCALE, Deletion, Posting, Suggestion, Term, Weight, Word
 
 MAX_QUERY_CHARACTERS = 200
 MAX_WORDS = 8
@@ -36,7 +36,7 @@ PREFIX_TERMS = 24  # most frequent completions of a prefix used to pick candidat
 PREFIX_WORDS = 200  # written words read for a prefix longer than its stem ("прочитанн" → "прочитанная")
 PAGE_SIZE = 20
 SUGGESTIONS = 10
-EXACT, PREFIX, TYPO = 4, 3, 2  # multipliers of the field weight
+EXACT, PREFIX, TRANSLITERATED, TYPO = 4, 3, 3, 2  # multipliers of the field weight
 
 
 @dataclass
@@ -67,16 +67,24 @@ class QueryWord:
     prefix_df: int = 0
     prefix_top: dict[str, int] = field(default_factory=dict)  # the most frequent terms in the range → df
     prefix_terms: dict[str, int] = field(default_factory=dict)  # terms of written words with this prefix
+    transliterated: dict[str, int] = field(default_factory=dict)  # Cyrillic terms of a Latin spelling → df
     typo: dict[str, int] = field(default_factory=dict)
     correction: str = ""  # the word to propose instead
+    names_author: bool = False  # the whole query is this word and it is an author's name: author matches first
 
     @property
     def estimate(self) -> int:
-        return sum(self.exact.values()) + self.prefix_df + sum(self.prefix_terms.values()) + sum(self.typo.values())
+        return (
+            sum(self.exact.values())
+            + self.prefix_df
+            + sum(self.prefix_terms.values())
+            + sum(self.transliterated.values())
+            + sum(self.typo.values())
+        )
 
     @property
     def matches(self) -> bool:
-        return bool(self.exact or self.prefix_df or self.prefix_terms or self.typo)
+        return bool(self.exact or self.prefix_df or self.prefix_terms or self.transliterated or self.typo)
 
 
 @dataclass
@@ -159,9 +167,11 @@ def parse(raw: str) -> tuple[list[QueryWord], bool, bool]:
 
 
 def _resolve(words: list[QueryWord]) -> None:
-    """Find each word's terms: exact stems, then prefixes, then typos (each only where still needed)."""
+    """Find each word's terms: exact stems and, for a Latin word, the stems of the Cyrillic words it may
+    transliterate (Pushkin → пушкин); then prefixes, then typos (each only where still needed)."""
     stems = {w.folded: text.query_stems(w.folded) for w in words}
-    wanted = sorted({s for found in stems.values() for s in found})
+    transliterated = {w.folded: _transliterated_stems(w) for w in words}
+    wanted = sorted({s for found in (*stems.values(), *transliterated.values()) for s in found})
     known = {}
     if wanted:
         with connection.cursor() as cursor:
@@ -177,12 +187,47 @@ def _resolve(words: list[QueryWord]) -> None:
             known.update(cursor.fetchall())
     for word in words:
         word.exact = {s: known[s] for s in stems[word.folded] if s in known}
-        if text.is_isbn_term(word.folded):
+        word.transliterated = {s: known[s] for s in transliterated[word.folded] if s in known and s not in word.exact}
+        if text.is_isbn_term(word.folded) or word.transliterated:
             continue
         if not word.exact:
             _resolve_prefix(word)
         if not word.matches and text.typo_candidate(word.folded):
             _resolve_typo(word, stems[word.folded])
+    _mark_author_name(words)
+
+
+def _mark_author_name(words: list[QueryWord]) -> None:
+    """A one-word query that is an author's first name or surname ("Толстой", "Tolstoy") asks for that
+    author's books: their author postings then outrank title matches of the same stem ("Толстый и тонкий")."""
+    if len(words) != 1 or not (words[0].exact or words[0].transliterated):
+        return
+    word = words[0]
+    names = [word.folded]
+    if word.transliterated:
+        names += [text.fold(c) for c in translit.cyrillic_candidates(word.written)]
+    conditions, params = [], []
+    for name in names:
+        # Author suggestions are keyed by "first last" and "last first": the name alone or followed by more.
+        conditions.append("(key = %s OR (key >= %s AND key < %s))")
+        params += [name, name + " ", name + "!"]
+    buckets = list(range(64))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {T_SUGGESTION} WHERE bucket IN ({_marks(buckets)}) AND kind = %s "  # noqa: S608
+            f"AND ({' OR '.join(conditions)}) LIMIT 1",
+            [*buckets, Suggestion.Kind.AUTHOR.value, *params],
+        )
+        word.names_author = cursor.fetchone() is not None
+
+
+def _transliterated_stems(word: QueryWord) -> list[str]:
+    found: list[str] = []
+    for candidate in translit.cyrillic_candidates(word.written):
+        for stem in text.index_stems(text.fold(candidate), "ru"):
+            if stem not in found:
+                found.append(stem)
+    return found
 
 
 def _resolve_prefix(word: QueryWord) -> None:
@@ -249,7 +294,7 @@ def _resolve_typo(word: QueryWord, stems: list[str]) -> None:
 def _word_condition(word: QueryWord, alias: str) -> tuple[str, list]:
     """SQL true when posting `alias` matches the word."""
     parts, params = [], []
-    listed = [*word.exact, *word.prefix_terms, *word.typo]
+    listed = [*word.exact, *word.prefix_terms, *word.transliterated, *word.typo]
     if listed:
         parts.append(f"{alias}.term IN ({_marks(listed)})")
         params += listed
@@ -262,10 +307,15 @@ def _word_condition(word: QueryWord, alias: str) -> tuple[str, list]:
 def _word_score(word: QueryWord, alias: str) -> tuple[str, list]:
     """SQL for the posting's score for this word: field weight × kind of match."""
     weight = f"({alias}.rank / {RANK_SCALE})"
+    if word.names_author:
+        weight = f"(CASE WHEN {weight} = {Weight.AUTHOR} THEN {Weight.TITLE + 1} ELSE {weight} END)"
     cases, params = [], []
     if word.exact:
         cases.append(f"WHEN {alias}.term IN ({_marks(word.exact)}) THEN {EXACT}")
         params += list(word.exact)
+    if word.transliterated:
+        cases.append(f"WHEN {alias}.term IN ({_marks(word.transliterated)}) THEN {TRANSLITERATED}")
+        params += list(word.transliterated)
     if word.typo:
         cases.append(f"WHEN {alias}.term IN ({_marks(word.typo)}) THEN {TYPO}")
         params += list(word.typo)
@@ -337,7 +387,7 @@ def _driver_sql(word: QueryWord, capped: bool, filters_sql: list[str], filter_pa
             word.estimate,
         )
     # Huge word: each term's best postings (key order: field weight, then popularity), its share of the limit.
-    terms = {**word.exact, **word.prefix_terms, **word.typo}
+    terms = {**word.exact, **word.prefix_terms, **word.transliterated, **word.typo}
     if word.prefix:
         terms.update({t: df for t, df in word.prefix_top.items() if t not in terms})
     total = max(1, sum(terms.values()))
