@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from abonement.catalog.models import Format, Item, Title
+from abonement.catalog.models import Format, Item, Title, TitleAuthor
 from abonement.catalog.search import backend, text, translit
 from abonement.catalog.search.models import RANK_SCALE, Deletion, Posting, Suggestion, Term, Weight, Word
 
@@ -99,9 +99,9 @@ class FacetValue:
 class Results:
     query: str = ""
     words: list[QueryWord] = field(default_factory=list)
-    ids: list[int] = field(default_factory=list)  # ranked, all candidates (≤ MATCH_LIMIT)
-    titles: list[Title] = field(default_factory=list)  # this page, with `credits` and `available`
-    total: int = 0
+    ids: list[int] = field(default_factory=list)  # ranked, all candidates (≤ MATCH_LIMIT), editions apart
+    total: int = 0  # works: editions of one work count once
+    titles: list[Title] = field(default_factory=list)  # this page's works, with `credits`, `available`, `editions`
     estimated: bool = False  # total is an estimate; facets count the best candidates only
     page: int = 1
     pages: int = 0
@@ -130,6 +130,7 @@ T_SUGGESTION = _quote(Suggestion._meta.db_table)
 T_TITLE = _quote(Title._meta.db_table)
 T_ITEM = _quote(Item._meta.db_table)
 T_GENRES = _quote(Title.genres.through._meta.db_table)
+T_TITLE_AUTHOR = _quote(TitleAuthor._meta.db_table)
 
 
 def _marks(values) -> str:
@@ -409,7 +410,8 @@ def _driver_sql(word: QueryWord, capped: bool, filters_sql: list[str], filter_pa
 
 @dataclass
 class _Matched:
-    rows: list[tuple]  # (title_id, score, popularity, format, language, age_rating, is_free, available, in_fund)
+    # (title_id, score, popularity, format, language, age_rating, is_free, available, in_fund, title, work_author)
+    rows: list[tuple]
     capped: bool  # only the driving word's best postings were candidates
     total: int  # exact, or estimated when capped
 
@@ -436,16 +438,21 @@ def _match(words: list[QueryWord], filters: Filters, fund_libraries: list[int]) 
     fund, fund_params = _fund_sql(fund_libraries)
     columns += [f"{available} AS available", f"{fund} AS in_fund"]
     column_params += available_params + fund_params
+    # What makes two titles editions of one work: the same title and first author (see _group_editions).
+    columns.append(
+        f"(SELECT ta.author_id FROM {T_TITLE_AUTHOR} ta WHERE ta.title_id = d.title_id "  # noqa: S608
+        f"ORDER BY ta.position, ta.id LIMIT 1) AS work_author"
+    )
     where = " AND ".join(filters_sql) or "1 = 1"
     inner = (
-        f"SELECT d.title_id, d.s0, t.popularity, t.format, t.language, t.age_rating, t.is_free, "  # noqa: S608
+        f"SELECT d.title_id, d.s0, t.popularity, t.format, t.language, t.age_rating, t.is_free, t.title, "  # noqa: S608
         f"{', '.join(columns)} FROM ({driver_sql}) d JOIN {T_TITLE} t ON t.id = d.title_id WHERE {where}"
     )
     matched = " AND ".join(f"x.s{n} IS NOT NULL" for n in range(1, len(others) + 1)) or "1 = 1"
     total_score = " + ".join(f"x.s{n}" for n in range(len(others) + 1))
     sql = (
         f"SELECT x.title_id, {total_score} AS score, x.popularity, x.format, x.language, x.age_rating, x.is_free, "  # noqa: S608
-        f"x.available, x.in_fund FROM ({inner}) x WHERE {matched} "
+        f"x.available, x.in_fund, x.title, x.work_author FROM ({inner}) x WHERE {matched} "
         f"ORDER BY score DESC, x.popularity DESC, x.title_id"
     )
     with connection.cursor() as cursor:
@@ -532,16 +539,37 @@ def _search(query: str, filters: Filters | None, *, page: int, fund_libraries) -
     if not matched.rows and len(words) > 1 and not any(w.typo for w in words):
         matched = _respell(words, filters, fund_libraries, results) or matched
     rows = matched.rows
+    works, editions = _group_editions(rows)
     results.ids = [row[0] for row in rows]
     results.estimated = matched.capped
-    results.total = matched.total
+    results.total = matched.total if not rows else round(matched.total * len(works) / len(rows))
     results.facets = _facets(rows, filters, fund_libraries)
-    results.pages = max(1, math.ceil(len(rows) / PAGE_SIZE))
+    results.pages = max(1, math.ceil(len(works) / PAGE_SIZE))
     results.page = min(max(1, page), results.pages)
     start = (results.page - 1) * PAGE_SIZE
-    page_rows = rows[start : start + PAGE_SIZE]
-    results.titles = _load_titles(page_rows)
+    page_rows = works[start : start + PAGE_SIZE]
+    results.titles = _load_titles(page_rows, editions)
     return results
+
+
+def _group_editions(rows: list[tuple]) -> tuple[list[tuple], dict[int, list[tuple]]]:
+    """One result per work, as a library catalogue shows it: titles with the same name (folded) and the same
+    first author — a paper edition and the e-book, or two years' editions — are one result, shown by the best
+    ranked of them, with the others as format choices. Titles without an author are never grouped."""
+    works: list[tuple] = []
+    editions: dict[int, list[tuple]] = {}
+    first_of: dict[tuple[str, int], int] = {}
+    for row in rows:
+        author = row[10]
+        key = (text.normalise(row[9]), author) if author is not None else None
+        if key is not None and key in first_of:
+            editions[first_of[key]].append(row)
+            continue
+        if key is not None:
+            first_of[key] = row[0]
+        editions[row[0]] = []
+        works.append(row)
+    return works, editions
 
 
 def _respell(words: list[QueryWord], filters: Filters, fund_libraries: list[int], results: Results) -> _Matched | None:
@@ -563,18 +591,30 @@ def _respell(words: list[QueryWord], filters: Filters, fund_libraries: list[int]
     return None
 
 
-def _load_titles(page_rows: list[tuple]) -> list[Title]:
+def _load_titles(page_rows: list[tuple], editions: dict[int, list[tuple]]) -> list[Title]:
+    """The page's titles with their authors, `available`, `in_fund` and `editions` (the work's other titles,
+    each with `available` too)."""
     from abonement.catalog.selectors import with_authors
 
+    others = {row[0]: row for work in page_rows for row in editions.get(work[0], [])}
     ids = [row[0] for row in page_rows]
     by_id = {title.pk: title for title in with_authors(Title.objects.filter(pk__in=ids))}
+    other_titles = {title.pk: title for title in Title.objects.filter(pk__in=list(others)).only(*_EDITION_FIELDS)}
     titles = []
     for row in page_rows:
         if (title := by_id.get(row[0])) is not None:
             title.available = bool(row[7])
             title.in_fund = bool(row[8])
+            title.editions = []
+            for other in editions.get(row[0], []):
+                if (edition := other_titles.get(other[0])) is not None:
+                    edition.available = bool(other[7])
+                    title.editions.append(edition)
             titles.append(title)
     return titles
+
+
+_EDITION_FIELDS = ("id", "title", "format", "year", "network_id")
 
 
 # --- Suggestions ------------------------------------------------------------------------------------------
