@@ -201,24 +201,29 @@ def _resolve(words: list[QueryWord]) -> None:
 def _mark_author_name(words: list[QueryWord]) -> None:
     """A one-word query that is an author's first name or surname ("Толстой", "Tolstoy") asks for that
     author's books: their author postings then outrank title matches of the same stem ("Толстый и тонкий")."""
-    if len(words) != 1 or not (words[0].exact or words[0].transliterated):
+    if len(words) != 1 or text.is_isbn_term(words[0].folded) or words[0].folded.isdigit():
         return
     word = words[0]
-    names = [word.folded]
-    if word.transliterated:
-        names += [text.fold(c) for c in translit.cyrillic_candidates(word.written)]
-    conditions, params = [], []
-    for name in names:
-        # Author suggestions are keyed by "first last" and "last first": the name alone or followed by more.
-        conditions.append("(key = %s OR (key >= %s AND key < %s))")
-        params += [name, name + " ", name + "!"]
-    buckets = list(range(64))
+    names = [word.folded] if word.exact else []
+    for candidate in translit.cyrillic_candidates(word.written):  # only readings that matched a term
+        folded = text.fold(candidate)
+        if folded not in names and any(s in word.transliterated for s in text.index_stems(folded, "ru")):
+            names.append(folded)
+    if not names:
+        return
+    # Author suggestions are keyed "first last" and "last first": the name alone or followed by a space and
+    # more, which is the key range [name, name + "!") ("!" follows the space). One short range read per
+    # popularity bucket, as in suggest().
+    parts, params = [], []
+    for name in names[:3]:
+        for bucket in range(16):
+            parts.append(
+                f"SELECT * FROM (SELECT 1 FROM {T_SUGGESTION} WHERE bucket = %s AND key >= %s AND key < %s "  # noqa: S608
+                f"AND kind = %s LIMIT 1) n{len(parts)}"
+            )
+            params += [bucket, name, name + "!", Suggestion.Kind.AUTHOR.value]
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {T_SUGGESTION} WHERE bucket IN ({_marks(buckets)}) AND kind = %s "  # noqa: S608
-            f"AND ({' OR '.join(conditions)}) LIMIT 1",
-            [*buckets, Suggestion.Kind.AUTHOR.value, *params],
-        )
+        cursor.execute(f"SELECT * FROM ({' UNION ALL '.join(parts)}) found LIMIT 1", params)  # noqa: S608
         word.names_author = cursor.fetchone() is not None
 
 
