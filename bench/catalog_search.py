@@ -41,7 +41,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
 import catalog_generate  # noqa: E402
 
-TARGETS = {"results": 50.0, "suggest": 15.0, "import": 180.0}
+TARGETS = {"results": 50.0, "suggest": 15.0, "import": 180.0}  # import: at 400,000 titles
+INDEX_TARGET_1M = 360.0  # issue #13: the index of 1,000,000 titles built in at most 6 minutes
 
 
 def parse_args():
@@ -379,6 +380,11 @@ def bench(args) -> int:
             pages = cursor.fetchone()[0]
             cursor.execute("PRAGMA page_size")
             sizes["database"] = pages * cursor.fetchone()[0]
+            cursor.execute(  # every b-tree (tables and their indexes) of the search app
+                "SELECT SUM(d.pgsize) FROM dbstat d JOIN sqlite_schema s ON s.name = d.name "
+                "WHERE s.tbl_name LIKE 'catalog_search_%'"
+            )
+            sizes["index tables"] = cursor.fetchone()[0]
         else:
             cursor.execute("SELECT pg_database_size(current_database())")
             sizes["database"] = cursor.fetchone()[0]
@@ -393,7 +399,9 @@ def bench(args) -> int:
         "results": p95(all_results) <= TARGETS["results"],
         "suggest": p95(suggest_times) <= TARGETS["suggest"],
         "import": import_s <= TARGETS["import"],
+        "index": index_s <= INDEX_TARGET_1M,
     }
+    at_scale = counts["titles"] >= 1_000_000
     lines = [
         f"**{database.split(' (')[0]}** — {report['date']}; {report['machine']}; {report['software']}; "
         f"load average {report['load_before']} before, {report['load_after']} after.",
@@ -402,15 +410,22 @@ def bench(args) -> int:
         f"tag links, {counts['genre links']:,} genre links, {counts['items']:,} paper items. Index: "
         f"{stats.postings:,} postings, {stats.terms:,} terms, {stats.words:,} words, {stats.deletions:,} typo "
         f"variants, {stats.suggestions:,} suggestions; database {sizes['database'] / 2**20:,.0f} MiB"
-        + (f" (search tables {sizes['index tables'] / 2**20:,.0f} MiB)" if "index tables" in sizes else "")
+        + (
+            f" (search tables with their indexes {sizes['index tables'] / 2**20:,.0f} MiB, "
+            f"{sizes['index tables'] / counts['titles'] / 1024:.2f} KiB per title)"
+            if sizes.get("index tables")
+            else ""
+        )
         + ".",
         "",
         "| step | time | target |",
         "|---|---|---|",
         f"| generate (synthetic data, Python) | {generate_s:.1f} s | — |",
         f"| write the catalogue rows | {write_s:.1f} s | |",
-        f"| build the search index (`abonement reindex`) | {index_s:.1f} s | |",
-        f"| **import = write + index** | **{import_s:.1f} s** | ≤ 180 s {'✅' if verdicts['import'] else '❌'} |",
+        f"| build the search index (`abonement reindex`) | {index_s:.1f} s | "
+        + (f"≤ {INDEX_TARGET_1M:.0f} s {'✅' if verdicts['index'] else '❌'} |" if at_scale else "|"),
+        f"| **import = write + index** | **{import_s:.1f} s** | "
+        + ("— |" if at_scale else f"≤ 180 s {'✅' if verdicts['import'] else '❌'} |"),
         "",
         f"{len(queries)} queries × {args.runs} warm runs (after one warm-up each); {len(prefixes)} typed prefixes "
         f"for suggestions.",
@@ -448,7 +463,8 @@ def bench(args) -> int:
     print(text)
     if args.markdown:
         Path(args.markdown).write_text(text + "\n")
-    return 0 if all(verdicts.values()) else 1
+    judged = {name: ok for name, ok in verdicts.items() if name != ("import" if at_scale else "index")}
+    return 0 if all(judged.values()) else 1
 
 
 if __name__ == "__main__":

@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from abonement.catalog.models import Format, Title
-from abonement.catalog.search import backend, text
-from abonement.catalog.search.models import RANK_SCALE, Deletion, Posting, Suggestion, Term, Word
+from abonement.catalog.models import Format, Title, TitleAuthor
+from abonement.catalog.search import backend, text, translit
+from abonement.catalog.search.models import RANK_SCALE, Deletion, Posting, Suggestion, Term, Weight, Word
 from abonement.circulation import availability
 
 MAX_QUERY_CHARACTERS = 200
@@ -37,7 +37,7 @@ PREFIX_TERMS = 24  # most frequent completions of a prefix used to pick candidat
 PREFIX_WORDS = 200  # written words read for a prefix longer than its stem ("прочитанн" → "прочитанная")
 PAGE_SIZE = 20
 SUGGESTIONS = 10
-EXACT, PREFIX, TYPO = 4, 3, 2  # multipliers of the field weight
+EXACT, PREFIX, TRANSLITERATED, TYPO = 4, 3, 3, 2  # multipliers of the field weight
 
 
 @dataclass
@@ -68,16 +68,24 @@ class QueryWord:
     prefix_df: int = 0
     prefix_top: dict[str, int] = field(default_factory=dict)  # the most frequent terms in the range → df
     prefix_terms: dict[str, int] = field(default_factory=dict)  # terms of written words with this prefix
+    transliterated: dict[str, int] = field(default_factory=dict)  # Cyrillic terms of a Latin spelling → df
     typo: dict[str, int] = field(default_factory=dict)
     correction: str = ""  # the word to propose instead
+    names_author: bool = False  # the whole query is this word and it is an author's name: author matches first
 
     @property
     def estimate(self) -> int:
-        return sum(self.exact.values()) + self.prefix_df + sum(self.prefix_terms.values()) + sum(self.typo.values())
+        return (
+            sum(self.exact.values())
+            + self.prefix_df
+            + sum(self.prefix_terms.values())
+            + sum(self.transliterated.values())
+            + sum(self.typo.values())
+        )
 
     @property
     def matches(self) -> bool:
-        return bool(self.exact or self.prefix_df or self.prefix_terms or self.typo)
+        return bool(self.exact or self.prefix_df or self.prefix_terms or self.transliterated or self.typo)
 
 
 @dataclass
@@ -92,9 +100,9 @@ class FacetValue:
 class Results:
     query: str = ""
     words: list[QueryWord] = field(default_factory=list)
-    ids: list[int] = field(default_factory=list)  # ranked, all candidates (≤ MATCH_LIMIT)
-    titles: list[Title] = field(default_factory=list)  # this page, with `credits` and `available`
-    total: int = 0
+    ids: list[int] = field(default_factory=list)  # ranked, all candidates (≤ MATCH_LIMIT), editions apart
+    total: int = 0  # works: editions of one work count once
+    titles: list[Title] = field(default_factory=list)  # this page's works, with `credits`, `available`, `editions`
     estimated: bool = False  # total is an estimate; facets count the best candidates only
     page: int = 1
     pages: int = 0
@@ -122,6 +130,7 @@ T_POSTING = _quote(Posting._meta.db_table)
 T_SUGGESTION = _quote(Suggestion._meta.db_table)
 T_TITLE = _quote(Title._meta.db_table)
 T_GENRES = _quote(Title.genres.through._meta.db_table)
+T_TITLE_AUTHOR = _quote(TitleAuthor._meta.db_table)
 
 
 def _marks(values) -> str:
@@ -159,9 +168,11 @@ def parse(raw: str) -> tuple[list[QueryWord], bool, bool]:
 
 
 def _resolve(words: list[QueryWord]) -> None:
-    """Find each word's terms: exact stems, then prefixes, then typos (each only where still needed)."""
+    """Find each word's terms: exact stems and, for a Latin word, the stems of the Cyrillic words it may
+    transliterate (Pushkin → пушкин); then prefixes, then typos (each only where still needed)."""
     stems = {w.folded: text.query_stems(w.folded) for w in words}
-    wanted = sorted({s for found in stems.values() for s in found})
+    transliterated = {w.folded: _transliterated_stems(w) for w in words}
+    wanted = sorted({s for found in (*stems.values(), *transliterated.values()) for s in found})
     known = {}
     if wanted:
         with connection.cursor() as cursor:
@@ -177,12 +188,52 @@ def _resolve(words: list[QueryWord]) -> None:
             known.update(cursor.fetchall())
     for word in words:
         word.exact = {s: known[s] for s in stems[word.folded] if s in known}
-        if text.is_isbn_term(word.folded):
+        word.transliterated = {s: known[s] for s in transliterated[word.folded] if s in known and s not in word.exact}
+        if text.is_isbn_term(word.folded) or word.transliterated:
             continue
         if not word.exact:
             _resolve_prefix(word)
         if not word.matches and text.typo_candidate(word.folded):
             _resolve_typo(word, stems[word.folded])
+    _mark_author_name(words)
+
+
+def _mark_author_name(words: list[QueryWord]) -> None:
+    """A one-word query that is an author's first name or surname ("Толстой", "Tolstoy") asks for that
+    author's books: their author postings then outrank title matches of the same stem ("Толстый и тонкий")."""
+    if len(words) != 1 or text.is_isbn_term(words[0].folded) or words[0].folded.isdigit():
+        return
+    word = words[0]
+    names = [word.folded] if word.exact else []
+    for candidate in translit.cyrillic_candidates(word.written):  # only readings that matched a term
+        folded = text.fold(candidate)
+        if folded not in names and any(s in word.transliterated for s in text.index_stems(folded, "ru")):
+            names.append(folded)
+    if not names:
+        return
+    # Author suggestions are keyed "first last" and "last first": the name alone or followed by a space and
+    # more, which is the key range [name, name + "!") ("!" follows the space). One short range read per
+    # popularity bucket, as in suggest().
+    parts, params = [], []
+    for name in names[:3]:
+        for bucket in range(16):
+            parts.append(
+                f"SELECT * FROM (SELECT 1 FROM {T_SUGGESTION} WHERE bucket = %s AND key >= %s AND key < %s "  # noqa: S608
+                f"AND kind = %s LIMIT 1) n{len(parts)}"
+            )
+            params += [bucket, name, name + "!", Suggestion.Kind.AUTHOR.value]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT * FROM ({' UNION ALL '.join(parts)}) found LIMIT 1", params)  # noqa: S608
+        word.names_author = cursor.fetchone() is not None
+
+
+def _transliterated_stems(word: QueryWord) -> list[str]:
+    found: list[str] = []
+    for candidate in translit.cyrillic_candidates(word.written):
+        for stem in text.index_stems(text.fold(candidate), "ru"):
+            if stem not in found:
+                found.append(stem)
+    return found
 
 
 def _resolve_prefix(word: QueryWord) -> None:
@@ -249,7 +300,7 @@ def _resolve_typo(word: QueryWord, stems: list[str]) -> None:
 def _word_condition(word: QueryWord, alias: str) -> tuple[str, list]:
     """SQL true when posting `alias` matches the word."""
     parts, params = [], []
-    listed = [*word.exact, *word.prefix_terms, *word.typo]
+    listed = [*word.exact, *word.prefix_terms, *word.transliterated, *word.typo]
     if listed:
         parts.append(f"{alias}.term IN ({_marks(listed)})")
         params += listed
@@ -262,10 +313,15 @@ def _word_condition(word: QueryWord, alias: str) -> tuple[str, list]:
 def _word_score(word: QueryWord, alias: str) -> tuple[str, list]:
     """SQL for the posting's score for this word: field weight × kind of match."""
     weight = f"({alias}.rank / {RANK_SCALE})"
+    if word.names_author:
+        weight = f"(CASE WHEN {weight} = {Weight.AUTHOR} THEN {Weight.TITLE + 1} ELSE {weight} END)"
     cases, params = [], []
     if word.exact:
         cases.append(f"WHEN {alias}.term IN ({_marks(word.exact)}) THEN {EXACT}")
         params += list(word.exact)
+    if word.transliterated:
+        cases.append(f"WHEN {alias}.term IN ({_marks(word.transliterated)}) THEN {TRANSLITERATED}")
+        params += list(word.transliterated)
     if word.typo:
         cases.append(f"WHEN {alias}.term IN ({_marks(word.typo)}) THEN {TYPO}")
         params += list(word.typo)
@@ -324,7 +380,7 @@ def _driver_sql(word: QueryWord, capped: bool, filters_sql: list[str], filter_pa
             word.estimate,
         )
     # Huge word: each term's best postings (key order: field weight, then popularity), its share of the limit.
-    terms = {**word.exact, **word.prefix_terms, **word.typo}
+    terms = {**word.exact, **word.prefix_terms, **word.transliterated, **word.typo}
     if word.prefix:
         terms.update({t: df for t, df in word.prefix_top.items() if t not in terms})
     total = max(1, sum(terms.values()))
@@ -346,7 +402,8 @@ def _driver_sql(word: QueryWord, capped: bool, filters_sql: list[str], filter_pa
 
 @dataclass
 class _Matched:
-    rows: list[tuple]  # (title_id, score, popularity, format, language, age_rating, is_free, available, in_fund)
+    # (title_id, score, popularity, format, language, age_rating, is_free, available, in_fund, title, work_author)
+    rows: list[tuple]
     capped: bool  # only the driving word's best postings were candidates
     total: int  # exact, or estimated when capped
 
@@ -373,16 +430,21 @@ def _match(words: list[QueryWord], filters: Filters, fund_libraries: list[int]) 
     fund, fund_params = _fund_sql(fund_libraries)
     columns += [f"{available} AS available", f"{fund} AS in_fund"]
     column_params += available_params + fund_params
+    # What makes two titles editions of one work: the same title and first author (see _group_editions).
+    columns.append(
+        f"(SELECT ta.author_id FROM {T_TITLE_AUTHOR} ta WHERE ta.title_id = d.title_id "  # noqa: S608
+        f"ORDER BY ta.position, ta.id LIMIT 1) AS work_author"
+    )
     where = " AND ".join(filters_sql) or "1 = 1"
     inner = (
-        f"SELECT d.title_id, d.s0, t.popularity, t.format, t.language, t.age_rating, t.is_free, "  # noqa: S608
+        f"SELECT d.title_id, d.s0, t.popularity, t.format, t.language, t.age_rating, t.is_free, t.title, "  # noqa: S608
         f"{', '.join(columns)} FROM ({driver_sql}) d JOIN {T_TITLE} t ON t.id = d.title_id WHERE {where}"
     )
     matched = " AND ".join(f"x.s{n} IS NOT NULL" for n in range(1, len(others) + 1)) or "1 = 1"
     total_score = " + ".join(f"x.s{n}" for n in range(len(others) + 1))
     sql = (
         f"SELECT x.title_id, {total_score} AS score, x.popularity, x.format, x.language, x.age_rating, x.is_free, "  # noqa: S608
-        f"x.available, x.in_fund FROM ({inner}) x WHERE {matched} "
+        f"x.available, x.in_fund, x.title, x.work_author FROM ({inner}) x WHERE {matched} "
         f"ORDER BY score DESC, x.popularity DESC, x.title_id"
     )
     with connection.cursor() as cursor:
@@ -469,16 +531,37 @@ def _search(query: str, filters: Filters | None, *, page: int, fund_libraries) -
     if not matched.rows and len(words) > 1 and not any(w.typo for w in words):
         matched = _respell(words, filters, fund_libraries, results) or matched
     rows = matched.rows
+    works, editions = _group_editions(rows)
     results.ids = [row[0] for row in rows]
     results.estimated = matched.capped
-    results.total = matched.total
+    results.total = matched.total if not rows else round(matched.total * len(works) / len(rows))
     results.facets = _facets(rows, filters, fund_libraries)
-    results.pages = max(1, math.ceil(len(rows) / PAGE_SIZE))
+    results.pages = max(1, math.ceil(len(works) / PAGE_SIZE))
     results.page = min(max(1, page), results.pages)
     start = (results.page - 1) * PAGE_SIZE
-    page_rows = rows[start : start + PAGE_SIZE]
-    results.titles = _load_titles(page_rows)
+    page_rows = works[start : start + PAGE_SIZE]
+    results.titles = _load_titles(page_rows, editions)
     return results
+
+
+def _group_editions(rows: list[tuple]) -> tuple[list[tuple], dict[int, list[tuple]]]:
+    """One result per work, as a library catalogue shows it: titles with the same name (folded) and the same
+    first author — a paper edition and the e-book, or two years' editions — are one result, shown by the best
+    ranked of them, with the others as format choices. Titles without an author are never grouped."""
+    works: list[tuple] = []
+    editions: dict[int, list[tuple]] = {}
+    first_of: dict[tuple[str, int], int] = {}
+    for row in rows:
+        author = row[10]
+        key = (text.normalise(row[9]), author) if author is not None else None
+        if key is not None and key in first_of:
+            editions[first_of[key]].append(row)
+            continue
+        if key is not None:
+            first_of[key] = row[0]
+        editions[row[0]] = []
+        works.append(row)
+    return works, editions
 
 
 def _respell(words: list[QueryWord], filters: Filters, fund_libraries: list[int], results: Results) -> _Matched | None:
@@ -500,18 +583,30 @@ def _respell(words: list[QueryWord], filters: Filters, fund_libraries: list[int]
     return None
 
 
-def _load_titles(page_rows: list[tuple]) -> list[Title]:
+def _load_titles(page_rows: list[tuple], editions: dict[int, list[tuple]]) -> list[Title]:
+    """The page's titles with their authors, `available`, `in_fund` and `editions` (the work's other titles,
+    each with `available` too)."""
     from abonement.catalog.selectors import with_authors
 
+    others = {row[0]: row for work in page_rows for row in editions.get(work[0], [])}
     ids = [row[0] for row in page_rows]
     by_id = {title.pk: title for title in with_authors(Title.objects.filter(pk__in=ids))}
+    other_titles = {title.pk: title for title in Title.objects.filter(pk__in=list(others)).only(*_EDITION_FIELDS)}
     titles = []
     for row in page_rows:
         if (title := by_id.get(row[0])) is not None:
             title.available = bool(row[7])
             title.in_fund = bool(row[8])
+            title.editions = []
+            for other in editions.get(row[0], []):
+                if (edition := other_titles.get(other[0])) is not None:
+                    edition.available = bool(other[7])
+                    title.editions.append(edition)
             titles.append(title)
     return titles
+
+
+_EDITION_FIELDS = ("id", "title", "format", "year", "network_id")
 
 
 # --- Suggestions ------------------------------------------------------------------------------------------
