@@ -156,6 +156,12 @@ LOGIN_THROTTLE = {
     "per_account": 8,
     "per_ip": 200,
 }
+PASSWORD_RESET_THROTTLE = {
+    # links e-mailed per account, and requests (for any login, known or not) per IP, in the window
+    "window_seconds": 60 * 60,
+    "per_account": 3,
+    "per_ip": 50,
+}
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "ru"
