@@ -138,12 +138,14 @@ def request_password_reset(*, identifier: str, ip: str | None = None, language: 
     about accounts.
     """
     if throttle.exceeded(throttle.RESET, user=None, ip=ip):
+        events.security_log.warning("password_reset_throttled ip=%s", ip)
         raise PasswordResetThrottled(minutes=throttle.window_minutes(throttle.RESET))
     throttle.record(throttle.RESET, ip=ip)
     user = find_user(identifier)
     if user is None or not user.email:
         return False
     if throttle.exceeded(throttle.RESET, user=user, ip=None):
+        events.security_log.warning("password_reset_throttled subject=%s ip=%s", user.pk, ip)
         return False
     throttle.record(throttle.RESET, user=user)
     uid = urlsafe_base64_encode(force_bytes(user.pk))
