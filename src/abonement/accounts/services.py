@@ -108,6 +108,7 @@ def end_all_sessions(user: User) -> int:
     return len(keys)
 
 
+@busy_when_locked
 def sign_out(request) -> None:
     user = request.user
     key = request.session.session_key

@@ -93,3 +93,17 @@ def test_password_reset_answers_busy_while_the_database_is_locked(card_factory):
     assert not Notice.objects.exists()
     assert client.post("/password/reset/", {"identifier": card.number}).status_code == 200
     assert Notice.objects.filter(kind="password_reset").count() == 1
+
+
+def test_sign_out_answers_busy_and_keeps_the_session_while_the_database_is_locked(card_factory):
+    card = card_factory()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert login(client, card.number).status_code == 302
+    with database_write_locked():
+        response = client.post("/logout/")
+    assert response.status_code == 503
+    assert BUSY in response.content.decode()
+    assert client.get("/my/").status_code == 200
+    assert client.post("/logout/").status_code == 302
+    assert client.get("/my/").status_code == 302
+
