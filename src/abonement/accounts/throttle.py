@@ -26,8 +26,8 @@ log = logging.getLogger("abonement.security")
 LOGIN = "login"  # failed sign-ins, settings.LOGIN_THROTTLE
 RESET = "reset"  # password-reset requests, settings.PASSWORD_RESET_THROTTLE
 
-ACCOUNT = "account"
-IP = "ip"
+_ACCOUNT = "account"
+_IP = "ip"
 
 
 def _conf(scope: str) -> dict:
@@ -41,9 +41,9 @@ def window_minutes(scope: str) -> int:
 def _keys(scope: str, *, user: User | None, ip: str | None) -> dict[str, str]:
     keys = {}
     if user is not None:
-        keys[ACCOUNT] = f"throttle:{scope}:account:{user.pk}"
+        keys[_ACCOUNT] = f"throttle:{scope}:account:{user.pk}"
     if ip:
-        keys[IP] = f"throttle:{scope}:ip:" + hashlib.sha256(ip.encode()).hexdigest()[:32]
+        keys[_IP] = f"throttle:{scope}:ip:" + hashlib.sha256(ip.encode()).hexdigest()[:32]
     return keys
 
 
@@ -52,19 +52,16 @@ def _cache_unavailable(exc: DatabaseError, action: str) -> ServiceBusy:
     return ServiceBusy()
 
 
-def exceeded(scope: str, *, user: User | None, ip: str | None) -> str | None:
-    """Which counter (ACCOUNT or IP) has reached its limit, or None."""
+def exceeded(scope: str, *, user: User | None, ip: str | None) -> bool:
+    """Whether the account's counter (when one was found) or the IP's has reached its limit."""
     conf = _conf(scope)
-    limits = {ACCOUNT: conf["per_account"], IP: conf["per_ip"]}
+    limits = {_ACCOUNT: conf["per_account"], _IP: conf["per_ip"]}
     keys = _keys(scope, user=user, ip=ip)
     try:
         counts = cache.get_many(list(keys.values()))
     except DatabaseError as exc:
         raise _cache_unavailable(exc, "read") from exc
-    for kind, key in keys.items():
-        if (counts.get(key) or 0) >= limits[kind]:
-            return kind
-    return None
+    return any((counts.get(key) or 0) >= limits[kind] for kind, key in keys.items())
 
 
 def _bump(key: str, window: int) -> None:
@@ -87,6 +84,6 @@ def record(scope: str, *, user: User | None = None, ip: str | None = None) -> No
 
 def clear_account(scope: str, user: User) -> None:
     try:
-        cache.delete(_keys(scope, user=user, ip=None)[ACCOUNT])
+        cache.delete(_keys(scope, user=user, ip=None)[_ACCOUNT])
     except DatabaseError as exc:
         raise _cache_unavailable(exc, "written") from exc

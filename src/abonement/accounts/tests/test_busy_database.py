@@ -106,4 +106,3 @@ def test_sign_out_answers_busy_and_keeps_the_session_while_the_database_is_locke
     assert client.get("/my/").status_code == 200
     assert client.post("/logout/").status_code == 302
     assert client.get("/my/").status_code == 302
-
