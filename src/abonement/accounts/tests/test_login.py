@@ -173,6 +173,20 @@ class TestThrottleCountsTheAccountNotWhatWasTyped:
         assert login(Client(HTTP_ACCEPT_LANGUAGE="en"), card.number, **attacker).status_code == 429
         assert login(Client(HTTP_ACCEPT_LANGUAGE="en"), card.number, REMOTE_ADDR="192.0.2.1").status_code == 302
 
+    def test_many_other_addresses_do_not_wash_out_an_account_counter(self, card_factory, settings):
+        # The database cache culls a third of its rows, in key order, once it holds MAX_ENTRIES (300 by
+        # default): a few hundred addresses failing once each would delete the account counters.
+        settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "per_account": 3}
+        card = card_factory()
+        for i in range(3):
+            login(Client(HTTP_ACCEPT_LANGUAGE="en"), card.number, "wrong", REMOTE_ADDR=f"198.51.100.{i}")
+        for i in range(320):
+            address = f"10.1.{i // 250}.{i % 250}"
+            assert (
+                login(Client(HTTP_ACCEPT_LANGUAGE="en"), f"nobody-{i}", "guess", REMOTE_ADDR=address).status_code == 400
+            )
+        assert login(Client(HTTP_ACCEPT_LANGUAGE="en"), card.number, REMOTE_ADDR="192.0.2.1").status_code == 429
+
 
 @pytest.mark.django_db
 class TestStaffSessionCap:
