@@ -123,6 +123,10 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "abonement_cache",
+        # Django's default (300 rows, then a third deleted in key order) would let a few hundred addresses
+        # failing once each wash out the per-account login counters. Every failure costs a slow hash, so
+        # far fewer counters than this are live in a window; expired rows still go at each cull.
+        "OPTIONS": {"MAX_ENTRIES": 100_000},
     }
 }
 
@@ -155,6 +159,12 @@ LOGIN_THROTTLE = {
     "window_seconds": 15 * 60,
     "per_account": 8,
     "per_ip": 200,
+}
+PASSWORD_RESET_THROTTLE = {
+    # links e-mailed per account, and requests (for any login, known or not) per IP, in the window
+    "window_seconds": 60 * 60,
+    "per_account": 3,
+    "per_ip": 50,
 }
 
 # --- I18n -----------------------------------------------------------------------------------

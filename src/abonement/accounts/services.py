@@ -16,7 +16,7 @@ from abonement.accounts import throttle
 from abonement.accounts.identifiers import find_user
 from abonement.accounts.models import TrackedSession, User
 from abonement.core import clock, events
-from abonement.core.errors import DomainError
+from abonement.core.errors import DomainError, LoginThrottled, busy_when_locked
 from abonement.core.models import Event
 from abonement.notifications import services as notices
 
@@ -27,6 +27,12 @@ class InvalidCredentials(DomainError):
     message = _("Login or password is wrong. Check the card number, e-mail or phone and the password.")
 
 
+class PasswordResetThrottled(DomainError):
+    code = "password_reset_throttled"
+    status = 429
+    message = _("Too many password reset requests from your network. Try again in %(minutes)d minutes.")
+
+
 def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
@@ -35,23 +41,26 @@ def is_staff_account(user: User) -> bool:
     return user.staff_memberships.exists() or user.operated_networks.exists() or user.is_superuser
 
 
+@busy_when_locked
 def sign_in(request, *, identifier: str, password: str, now: datetime | None = None) -> User:
-    """Authenticate and start a session; a staff account keeps at most MAX_STAFF_SESSIONS devices."""
+    """Authenticate and start a session; a staff account keeps at most MAX_STAFF_SESSIONS devices.
+
+    Failures count against the account the identifier names, however it was typed, and against the IP.
+    """
     now = now or clock.now()
     ip = client_ip(request)
-    try:
-        throttle.check(identifier=identifier, ip=ip)
-    except DomainError:
+    account = find_user(identifier)
+    if throttle.exceeded(throttle.LOGIN, user=account, ip=ip):
         with transaction.atomic():
             events.record(Event.Kind.LOGIN_THROTTLED, ip=ip, now=now, identifier=identifier[:100])
-        raise
+        raise LoginThrottled(minutes=throttle.window_minutes(throttle.LOGIN))
     user = authenticate(request, username=identifier, password=password)
     if user is None:
-        throttle.record_failure(identifier=identifier, ip=ip)
+        throttle.record(throttle.LOGIN, user=account, ip=ip)
         with transaction.atomic():
             events.record(Event.Kind.LOGIN_FAILED, ip=ip, now=now, identifier=identifier[:100])
         raise InvalidCredentials()
-    throttle.clear_account(identifier)
+    throttle.clear_account(throttle.LOGIN, user)
     with transaction.atomic():
         # Lock the account so two logins at the same instant cannot both keep a 6th session.
         User.objects.select_for_update().get(pk=user.pk)
@@ -99,6 +108,7 @@ def end_all_sessions(user: User) -> int:
     return len(keys)
 
 
+@busy_when_locked
 def sign_out(request) -> None:
     user = request.user
     key = request.session.session_key
@@ -121,11 +131,24 @@ def change_password(request, *, user: User, new_password: str) -> None:
         events.record(Event.Kind.PASSWORD_CHANGED, actor=user, subject_user=user, ip=client_ip(request))
 
 
+@busy_when_locked
 def request_password_reset(*, identifier: str, ip: str | None = None, language: str = "ru") -> bool:
-    """E-mail a reset link when the login is known and has an e-mail. Answers the same either way."""
+    """E-mail a reset link when the login is known, has an e-mail and has not had too many links lately.
+
+    Answers the same either way; only too many requests from one IP are refused, which tells nothing
+    about accounts.
+    """
+    if throttle.exceeded(throttle.RESET, user=None, ip=ip):
+        events.security_log.warning("password_reset_throttled ip=%s", ip)
+        raise PasswordResetThrottled(minutes=throttle.window_minutes(throttle.RESET))
+    throttle.record(throttle.RESET, ip=ip)
     user = find_user(identifier)
     if user is None or not user.email:
         return False
+    if throttle.exceeded(throttle.RESET, user=user, ip=None):
+        events.security_log.warning("password_reset_throttled subject=%s ip=%s", user.pk, ip)
+        return False
+    throttle.record(throttle.RESET, user=user)
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     token = default_token_generator.make_token(user)
     link = settings.SITE_URL + reverse("accounts:password_reset_confirm", args=[uid, token])

@@ -1,5 +1,8 @@
 """Domain errors carry a code and a translated message; views, the API and kiosks map them in one place each."""
 
+import functools
+
+from django.db import OperationalError
 from django.utils.translation import gettext_lazy as _
 
 
@@ -28,6 +31,30 @@ class LoginThrottled(DomainError):
     code = "login_throttled"
     status = 429
     message = _("Too many failed attempts. Try again in %(minutes)d minutes.")
+
+
+class ServiceBusy(DomainError):
+    """The database cannot take a write now (SQLite locked by a long writer, a lock timeout): retry soon."""
+
+    code = "busy"
+    status = 503
+    message = _("The system is busy right now. Please try again in a minute.")
+
+
+def busy_when_locked(service):
+    """Turn a database that cannot take the write now into ServiceBusy (a 503 "try again"), never a 500.
+
+    For services that open their own transactions, called outside any other: the failed one is rolled back.
+    """
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        try:
+            return service(*args, **kwargs)
+        except OperationalError as exc:
+            raise ServiceBusy() from exc
+
+    return wrapper
 
 
 def add_to_form(form, error: DomainError, field_by_code: dict[str, str] | None = None) -> int:

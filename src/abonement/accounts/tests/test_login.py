@@ -134,6 +134,61 @@ class TestThrottle:
 
 
 @pytest.mark.django_db
+class TestThrottleCountsTheAccountNotWhatWasTyped:
+    def test_failures_by_card_number_lock_email_and_phone_logins(self, card_factory, settings):
+        settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "per_account": 3}
+        card = card_factory(user__email="pupil@example.org", user__phone="+37120000001")
+        # each guess from another address, so only the account's counter can stop them
+        for i in range(3):
+            response = login(Client(HTTP_ACCEPT_LANGUAGE="en"), card.number, "wrong", REMOTE_ADDR=f"198.51.100.{i}")
+            assert response.status_code == 400
+        for i, identifier in enumerate(["pupil@example.org", "PUPIL@Example.org", "+37120000001", "371 2000 0001"]):
+            device = Client(HTTP_ACCEPT_LANGUAGE="en")
+            response = login(device, identifier, REMOTE_ADDR=f"192.0.2.{i}")
+            assert response.status_code == 429, identifier
+            assert "Too many failed attempts" in response.content.decode()
+            assert "_auth_user_id" not in device.session
+
+    def test_every_spelling_of_the_phone_shares_one_counter(self, user_factory, settings):
+        settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "per_account": 4}
+        user_factory(phone="+37120000001")
+        for i, spelling in enumerate(["37120000001", "+371 2000-0001", "+371 20000001", "371-2000-0001"]):
+            response = login(Client(HTTP_ACCEPT_LANGUAGE="en"), spelling, "wrong", REMOTE_ADDR=f"198.51.100.{i}")
+            assert response.status_code == 400, spelling
+        response = login(Client(HTTP_ACCEPT_LANGUAGE="en"), "+37120000001", REMOTE_ADDR="192.0.2.1")
+        assert response.status_code == 429
+        assert Event.objects.filter(kind=Event.Kind.LOGIN_THROTTLED).count() == 1
+
+    def test_unknown_identifiers_count_only_per_ip(self, card_factory, settings):
+        settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "per_account": 3, "per_ip": 6}
+        card = card_factory()
+        # the same unknown login from many addresses is never locked on its own...
+        for i in range(5):
+            response = login(Client(HTTP_ACCEPT_LANGUAGE="en"), "nobody-here", "guess", REMOTE_ADDR=f"198.51.100.{i}")
+            assert response.status_code == 400
+        # ...but each try counts against the address it came from
+        attacker = {"REMOTE_ADDR": "203.0.113.9"}
+        for name in ["nobody-1", "nobody-2", "nobody-3", "nobody-1", "nobody-2", "nobody-3"]:
+            assert login(Client(HTTP_ACCEPT_LANGUAGE="en"), name, "guess", **attacker).status_code == 400
+        assert login(Client(HTTP_ACCEPT_LANGUAGE="en"), card.number, **attacker).status_code == 429
+        assert login(Client(HTTP_ACCEPT_LANGUAGE="en"), card.number, REMOTE_ADDR="192.0.2.1").status_code == 302
+
+    def test_many_other_addresses_do_not_wash_out_an_account_counter(self, card_factory, settings):
+        # The database cache culls a third of its rows, in key order, once it holds MAX_ENTRIES (300 by
+        # default): a few hundred addresses failing once each would delete the account counters.
+        settings.LOGIN_THROTTLE = {**settings.LOGIN_THROTTLE, "per_account": 3}
+        card = card_factory()
+        for i in range(3):
+            login(Client(HTTP_ACCEPT_LANGUAGE="en"), card.number, "wrong", REMOTE_ADDR=f"198.51.100.{i}")
+        for i in range(320):
+            address = f"10.1.{i // 250}.{i % 250}"
+            assert (
+                login(Client(HTTP_ACCEPT_LANGUAGE="en"), f"nobody-{i}", "guess", REMOTE_ADDR=address).status_code == 400
+            )
+        assert login(Client(HTTP_ACCEPT_LANGUAGE="en"), card.number, REMOTE_ADDR="192.0.2.1").status_code == 429
+
+
+@pytest.mark.django_db
 class TestStaffSessionCap:
     def test_sixth_login_ends_the_oldest_session(self, librarian_factory):
         librarian = librarian_factory()

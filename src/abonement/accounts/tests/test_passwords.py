@@ -72,3 +72,35 @@ def test_forgot_password_answers_the_same_for_unknown_logins(client):
     assert response.status_code == 200
     assert not Notice.objects.exists()
     assert client.post("/password/reset/", {"identifier": ""}).status_code == 400
+
+
+@pytest.mark.django_db
+class TestResetThrottle:
+    def test_links_per_account_are_limited_however_the_account_is_named(self, card_factory, settings):
+        settings.PASSWORD_RESET_THROTTLE = {**settings.PASSWORD_RESET_THROTTLE, "per_account": 2}
+        card = card_factory(user__email="pupil@example.org", user__phone="+37120000001")
+        # from different addresses, so only the account's counter can stop the e-mails
+        for i, identifier in enumerate([card.number, "PUPIL@example.org", "+371 2000 0001", card.number]):
+            response = Client(HTTP_ACCEPT_LANGUAGE="en").post(
+                "/password/reset/", {"identifier": identifier}, REMOTE_ADDR=f"198.51.100.{i}"
+            )
+            # the same neutral answer every time: the page does not tell that the account exists
+            assert response.status_code == 200
+            assert "Check your e-mail" in response.content.decode()
+        assert Notice.objects.filter(kind="password_reset", to="pupil@example.org").count() == 2
+
+    def test_one_address_asking_for_many_links_is_stopped(self, card_factory, settings):
+        settings.PASSWORD_RESET_THROTTLE = {**settings.PASSWORD_RESET_THROTTLE, "per_ip": 4}
+        cards = [card_factory() for _ in range(3)]
+        asker = {"REMOTE_ADDR": "203.0.113.9"}
+        for identifier in [cards[0].number, "999999999", cards[1].number, "nobody@example.org"]:
+            response = Client(HTTP_ACCEPT_LANGUAGE="en").post("/password/reset/", {"identifier": identifier}, **asker)
+            assert response.status_code == 200
+        response = Client(HTTP_ACCEPT_LANGUAGE="ru").post("/password/reset/", {"identifier": cards[2].number}, **asker)
+        assert response.status_code == 429
+        assert "Слишком много запросов на сброс пароля" in response.content.decode()
+        assert Notice.objects.filter(kind="password_reset").count() == 2
+        # another address is not affected
+        response = Client().post("/password/reset/", {"identifier": cards[2].number}, REMOTE_ADDR="192.0.2.1")
+        assert response.status_code == 200
+        assert Notice.objects.filter(kind="password_reset").count() == 3
