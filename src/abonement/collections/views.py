@@ -24,6 +24,7 @@ from abonement.core.errors import DomainError, add_to_form
 from abonement.core.ids import id_from, ids_from, parse_id
 from abonement.readers.models import Group
 
+
 def _collection(request, collection_id: int) -> Collection:
     return tenancy.get_scoped(
         Collection.objects.filter(library=tenancy.current_library(request)).select_related("library"),
@@ -62,7 +63,8 @@ def _change_titles(request, collection: Collection) -> None:
         return
     if post.get("remove") or post.get("action") == "remove":
         removed = services.remove_titles(
-            collection=collection, title_ids=[id_from(post, "remove")] if post.get("remove") else ids_from(post, "title")
+            collection=collection,
+            title_ids=[id_from(post, "remove")] if post.get("remove") else ids_from(post, "title"),
         )
         messages.success(request, _("Removed from the collection: %(count)d.") % {"count": removed})
         return
