@@ -26,6 +26,8 @@ PARAMS = [
     "request",
     "approve_one",
     "reject_one",
+    "page_ids",
+    "all_on_page",
     "title",
     "group",
     "reader",

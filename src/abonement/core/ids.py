@@ -25,9 +25,7 @@ class InvalidId(DomainError):
 
 def parse_id(value) -> int | None:
     """The id `value` names, or None when it is not a positive number of ASCII digits that fits the database."""
-    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_DIGITS or not value.isascii():
-        return None
-    if not value.isdigit():
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_ID_DIGITS or not (value.isascii() and value.isdigit()):
         return None
     number = int(value)
     return number if 0 < number <= MAX_ID else None
