@@ -16,6 +16,7 @@ from abonement.catalog.models import Title
 from abonement.circulation import services, shelf
 from abonement.circulation.models import Hold, Loan, Request
 from abonement.core import clock, tenancy
+from abonement.core.ids import id_from
 from abonement.core.spreadsheets import csv_response, xlsx_response
 from abonement.readers.models import Card
 
@@ -47,8 +48,8 @@ def _back(request, title: Title):
 def _reader_card(request) -> Card:
     """The card the reader acts with: the chosen one, else their first active card."""
     cards = shelf.reader_cards(request.user)
-    chosen = request.POST.get("card")
-    card = cards.filter(pk=chosen).first() if chosen and chosen.isdigit() else None
+    chosen = id_from(request.POST, "card")
+    card = cards.filter(pk=chosen).first() if chosen else None
     card = card or cards.filter(status=Card.Status.ACTIVE).first() or cards.first()
     if card is None:
         raise Http404

@@ -19,6 +19,7 @@ from abonement.circulation import selectors, services
 from abonement.circulation.models import Request
 from abonement.core import clock, tenancy
 from abonement.core.errors import DomainError
+from abonement.core.ids import parse_ids
 
 PAGE_SIZE = 100
 MAX_SELECTED = 1000
@@ -121,9 +122,7 @@ def _selected_ids(post) -> list[int] | None:
         if post.get("all_on_page"):
             values += post.get("page_ids", "").split(",")
     values = [v.strip() for v in values if v.strip()]
-    if len(values) > MAX_SELECTED or not all(v.isdigit() and len(v) < 19 for v in values):
-        return None
-    return sorted({int(v) for v in values})
+    return parse_ids(values, limit=MAX_SELECTED)
 
 
 def _action(post) -> str | None:

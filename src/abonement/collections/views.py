@@ -21,13 +21,8 @@ from abonement.collections.forms import CollectionForm, TemplateForm, TitleSearc
 from abonement.collections.models import Collection
 from abonement.core import tenancy
 from abonement.core.errors import DomainError, add_to_form
+from abonement.core.ids import id_from, ids_from, parse_id
 from abonement.readers.models import Group
-
-MAX_IDS = 1000
-
-
-def _ids(values) -> list[int]:
-    return sorted({int(v) for v in values[:MAX_IDS] if v.isdigit() and len(v) < 19})
 
 
 def _collection(request, collection_id: int) -> Collection:
@@ -63,17 +58,17 @@ def _change_titles(request, collection: Collection) -> None:
     """Add the ticked found books, remove one or the ticked, or move one up or down."""
     post = request.POST
     if post.get("up") or post.get("down"):
-        title_id = _ids([post.get("up") or post.get("down")])
-        if title_id:
-            services.move_title(collection=collection, title_id=title_id[0], offset=-1 if post.get("up") else 1)
+        moved = "up" if post.get("up") else "down"
+        services.move_title(collection=collection, title_id=id_from(post, moved), offset=-1 if moved == "up" else 1)
         return
     if post.get("remove") or post.get("action") == "remove":
         removed = services.remove_titles(
-            collection=collection, title_ids=_ids([post["remove"]] if post.get("remove") else post.getlist("title"))
+            collection=collection,
+            title_ids=[id_from(post, "remove")] if post.get("remove") else ids_from(post, "title"),
         )
         messages.success(request, _("Removed from the collection: %(count)d.") % {"count": removed})
         return
-    titles = list(Title.objects.filter(pk__in=_ids(post.getlist("title"))).order_by("title", "id"))
+    titles = list(Title.objects.filter(pk__in=ids_from(post, "title")).order_by("title", "id"))
     added = services.add_titles(collection=collection, titles=titles)
     messages.success(request, _("Added to the collection: %(count)d.") % {"count": added})
 
@@ -135,7 +130,7 @@ def collection_list(request):
 def collection_create(request):
     library = tenancy.current_library(request)
     if request.POST.get("template"):
-        template = tenancy.get_scoped(selectors.templates_for_library(library), pk=request.POST["template"])
+        template = tenancy.get_scoped(selectors.templates_for_library(library), pk=parse_id(request.POST["template"]))
         collection = services.copy_template(library=library, template=template)
         messages.success(request, _("Collection made from the template “%(name)s”.") % {"name": template.name})
         return redirect("staff:collection", collection_id=collection.pk)
@@ -202,7 +197,7 @@ def _staff_back(collection: Collection) -> tuple:
 def collection_issue(request, collection_id: int):
     """ "Save and issue": the summary first; the confirmed form issues."""
     collection = _collection(request, collection_id)
-    group_ids = _ids(request.POST.getlist("group"))
+    group_ids = ids_from(request.POST, "group")
     groups = list(_groups(request).filter(pk__in=group_ids).order_by("name"))
     if len(groups) != len(group_ids):
         raise Http404

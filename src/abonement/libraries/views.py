@@ -9,6 +9,7 @@ from abonement.accounts.models import User
 from abonement.circulation import services as circulation_services
 from abonement.core import tenancy
 from abonement.core.errors import DomainError, add_to_form
+from abonement.core.ids import parse_id
 from abonement.libraries import services
 from abonement.libraries.forms import CreditGrantForm, LibrarianForm, LibraryForm
 from abonement.libraries.models import Library, StaffMembership
@@ -188,6 +189,6 @@ def staff_home(request):
 @tenancy.librarian_required
 @require_POST
 def switch_library(request):
-    library = tenancy.get_scoped(tenancy.staff_libraries(request.user), pk=request.POST.get("library_id"))
+    library = tenancy.get_scoped(tenancy.staff_libraries(request.user), pk=parse_id(request.POST.get("library_id")))
     request.session[tenancy.SESSION_LIBRARY_KEY] = library.pk
     return redirect("staff:home")

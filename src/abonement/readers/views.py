@@ -14,6 +14,7 @@ from abonement.circulation.models import Loan, Request
 from abonement.collections.selectors import collections_for_group
 from abonement.core import clock, tenancy
 from abonement.core.errors import DomainError, add_to_form
+from abonement.core.ids import ids_from
 from abonement.core.models import Event
 from abonement.core.spreadsheets import csv_response, xlsx_response
 from abonement.readers import services
@@ -244,7 +245,7 @@ def reader_history_export(request, card_id: int, fmt: str = "xlsx"):
 def reader_requests(request, card_id: int):
     """Approve or reject this reader's waiting requests in place (SPEC R7)."""
     card = _card(request, card_id)
-    ids = [int(i) for i in request.POST.getlist("request") if i.isdigit()]
+    ids = ids_from(request.POST, "request")
     waiting = list(Request.objects.filter(card=card, pk__in=ids, status=Request.Status.WAITING))
     if request.POST.get("action") == "reject":
         circulation_services.reject_requests(
@@ -415,7 +416,7 @@ def group_detail(request, group_id: int):
 @require_POST
 def group_members(request, group_id: int):
     group = _group(request, group_id)
-    ids = [int(i) for i in request.POST.getlist("card") if i.isdigit()]
+    ids = ids_from(request.POST, "card")
     cards = list(_cards(request).filter(pk__in=ids))
     if request.POST.get("action") == "remove":
         services.remove_from_group(group=group, cards=cards)

@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +7,10 @@ from abonement.readers.forms import DATE_FORMATS
 from abonement.reports.statistics import EVENT_REPORT_KINDS
 
 MAX_PERIOD_DAYS = 366  # a year, leap years included: every report of a year stays a handful of queries
+# Days a report may name: no library data is older, and a plan reaches at most a year ahead. Beyond, the
+# period's limits overflow the calendar (0001-01-01 in a time zone east of UTC, 9999-12-31 plus a day).
+FIRST_DAY = date(2000, 1, 1)
+DAYS_AHEAD = 366
 PRESETS = [
     ("today", _("Today")),
     ("yesterday", _("Yesterday")),
@@ -57,6 +61,19 @@ class PeriodForm(forms.Form):
             for name, value in {"preset": "custom", "start": chosen[0], "end": chosen[1]}.items():
                 self.data[name] = str(value)
             return data
+        last_day = self.today + timedelta(days=DAYS_AHEAD)
+        for name in ("start", "end"):
+            day = data.get(name)
+            if day is not None and not FIRST_DAY <= day <= last_day:
+                self.add_error(
+                    name,
+                    _("%(field)s: choose a day from %(first)s to %(last)s.")
+                    % {
+                        "field": self.fields[name].label,
+                        "first": FIRST_DAY.strftime("%d.%m.%Y"),
+                        "last": last_day.strftime("%d.%m.%Y"),
+                    },
+                )
         start, end = data.get("start"), data.get("end")
         if "start" not in self.errors and start is None:
             self.add_error("start", _("Enter the first day of the period."))

@@ -1,5 +1,10 @@
 """Records reader visits after each answer; the rule is in reports.visits."""
 
+from django.core.exceptions import SuspiciousOperation
+from django.http import UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
+
+from abonement.core.ids import parse_id
 from abonement.reports.visits import record_visit
 
 # Staff and operator pages are work, not visits; files and health checks are not people.
@@ -7,13 +12,18 @@ SKIPPED_PREFIXES = ("/staff/", "/operator/", "/admin/", "/static/", "/media/", "
 
 
 def _named_card(request) -> int:
+    """The card id the form named, else 0. Never raises: it runs after the view has saved its change, so a
+    body the view never read (too many fields, a broken upload) or a hostile id only loses the card's name."""
     if request.method != "POST" or request.content_type not in {
         "application/x-www-form-urlencoded",
         "multipart/form-data",
     }:
         return 0
-    value = request.POST.get("card", "")
-    return int(value) if value.isdigit() else 0
+    try:
+        value = request.POST.get("card", "")
+    except (SuspiciousOperation, MultiPartParserError, UnreadablePostError):
+        return 0
+    return parse_id(value) or 0
 
 
 class VisitMiddleware:
