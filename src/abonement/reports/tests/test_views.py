@@ -1,7 +1,9 @@
 """Statistics pages and files (SPEC R1–R5): periods, bad input, formula injection, background exports."""
 
 import csv
+import html
 import io
+import re
 import zoneinfo
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -178,9 +180,21 @@ def test_a_long_events_report_is_made_in_the_background(desk, run_worker, settin
         "kinds": ["issued", "returned"],
         "format": "xlsx",
     }
-    response = client.get("/staff/reports/events/", params)
+    # A GET only offers the button: a link or a cross-site navigation (SameSite=Lax sends the cookie) starts nothing.
+    client.handler.enforce_csrf_checks = True
+    offer = client.get("/staff/reports/events/", params)
+    assert offer.status_code == 200 and not Export.objects.exists()
+    page = offer.content.decode()
+    action = "/staff/reports/events/" + html.unescape(
+        re.search(r'<form method="post" action="([^"]+)">', page).group(1)
+    )
+    assert "The file is prepared in the background" in page and "1 event." in page
+    assert client.post(action).status_code == 403 and not Export.objects.exists()  # no CSRF token
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response = client.post(action, {"csrfmiddlewaretoken": token})
     export = Export.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/staff/reports/exports/{export.pk}/"
+    assert (export.fmt, export.params["kinds"]) == ("xlsx", ["issued", "returned"])
     waiting = client.get(response["Location"])
     assert waiting["Refresh"] == "3" and "Queued" in waiting.content.decode()
     assert client.get(f"/staff/reports/exports/{export.pk}/file/").status_code == 404
