@@ -1,8 +1,13 @@
 """Files librarians open: CSV (UTF-8 with BOM, so Excel shows Cyrillic and Latvian right) and xlsx.
 
-Every text cell that a spreadsheet could run as a formula (= + - @, tab, CR at the start) is neutralised
-with a leading apostrophe (SPEC R5, OWASP CSV injection). In xlsx every text is also written as an inline
-string, a cell type that holds text only, never a formula.
+CSV (SPEC R5, OWASP CSV injection): every text cell is quoted, so a separator inside it stays inside it
+whichever list separator the spreadsheet guesses (LibreOffice in ru/lv splits at ";" and would evaluate the
+"=2*21" of an unquoted `Petrov;=2*21;`); and a text that starts like a formula (= + - @, tab, CR) gets a
+leading apostrophe.
+
+xlsx: every text is an inline string, a cell type that holds text only, never a formula, so it keeps its value
+as it is ("+37120000001", not "'+37120000001"). A text that starts like a formula also gets the quotePrefix
+style, Excel's own "typed with a leading apostrophe": editing the cell keeps it text instead of running it.
 
 The xlsx writer streams the sheet XML straight into the zip: openpyxl (even write-only, without lxml)
 needs about 100 s for a million rows, this writer about an eighth of that, in flat memory (SPEC R5, BENCHMARKS).
@@ -80,7 +85,7 @@ _WORKBOOK_RELS = (
     '<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/styles" '
     'Target="styles.xml"/></Relationships>'
 )
-# Cell styles by index: 0 plain, 1 date and time, 2 date, 3 bold (the header), 4 time.
+# Cell styles by index: 0 plain, 1 date and time, 2 date, 3 bold (the header), 4 time, 5 text with quotePrefix.
 _STYLES = (
     '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
     '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
@@ -92,11 +97,12 @@ _STYLES = (
     '<fill><patternFill patternType="gray125"/></fill></fills>'
     '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
     '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-    '<cellXfs count="5"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+    '<cellXfs count="6"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
     '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="165" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
     '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
-    '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
+    '<xf numFmtId="166" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>'
+    '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/></cellXfs>'
     '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
     "</styleSheet>"
 )
@@ -128,7 +134,10 @@ def _xlsx_cell(value, text_style: str = "") -> str:
     if isinstance(value, time):
         seconds = value.hour * 3600 + value.minute * 60 + value.second
         return f'<c s="4"><v>{seconds / 86400!r}</v></c>'
-    text = _xml_text(neutralize(str(value)))
+    text = str(value)
+    if not text_style and text.startswith(FORMULA_STARTS):
+        text_style = ' s="5"'
+    text = _xml_text(text)
     return f'<c t="inlineStr"{text_style}><is><t xml:space="preserve">{text}</t></is></c>'
 
 
@@ -172,7 +181,7 @@ def xlsx_bytes(header: Sequence[str], rows: Iterable[Sequence], *, title: str = 
 
 def _csv_lines(header: Sequence[str], rows: Iterable[Sequence], progress=None):
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=csv.QUOTE_NONNUMERIC)  # every cell but a number is quoted
     yield "\ufeff"
     writer.writerow([_cell_value(v) for v in header])
     for count, row in enumerate(rows, start=1):

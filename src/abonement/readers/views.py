@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from abonement.circulation import services as circulation_services
@@ -31,9 +32,8 @@ from abonement.readers.forms import (
     SearchForm,
 )
 from abonement.readers.models import Card, ContactConfirmation, Group
-from abonement.readers.printing import card_barcode_svg
+from abonement.readers.printing import card_barcode_svg, forget_slip, keep_for_slip, take_for_slip
 
-SLIP_SESSION_KEY = "reader_slip"
 CONTACT_FIELDS = {"email_taken": "email", "phone_taken": "phone"}
 STATUS_FILTERS = {"active": Card.Status.ACTIVE, "blocked": Card.Status.BLOCKED}
 
@@ -69,8 +69,10 @@ def _filtered_cards(request):
     return cards.order_by("full_name", "number"), form, status
 
 
-def _remember_slip(request, card: Card, password: str) -> None:
-    request.session[SLIP_SESSION_KEY] = {"card_id": card.pk, "password": password}
+def _to_slip(request, card: Card, password: str):
+    response = redirect("staff:reader_slip", card_id=card.pk)
+    keep_for_slip(request, response, card=card, password=password)
+    return response
 
 
 # ---- list and export -----------------------------------------------------------------------------
@@ -166,8 +168,7 @@ def reader_create(request):
             except DomainError as error:
                 status = add_to_form(form, error, CONTACT_FIELDS)
             else:
-                _remember_slip(request, issued.card, issued.password)
-                return redirect("staff:reader_slip", card_id=issued.card.pk)
+                return _to_slip(request, issued.card, issued.password)
     return render(request, "readers/reader_form.html", {"form": form, "creating": True}, status=status)
 
 
@@ -328,17 +329,18 @@ def reader_unblock(request, card_id: int):
 def reader_password(request, card_id: int):
     card = _card(request, card_id)
     password = services.reset_reader_password(librarian=request.user, card=card)
-    _remember_slip(request, card, password)
-    return redirect("staff:reader_slip", card_id=card.pk)
+    return _to_slip(request, card, password)
 
 
 @tenancy.librarian_required
+@never_cache  # no-store: the page holds a password, neither the browser nor a proxy may keep it
 def reader_slip(request, card_id: int):
-    """The credentials slip: the password is shown while this librarian's session keeps it, never stored."""
+    """The credentials slip: a new password is shown once, right after it is set, and stored nowhere readable."""
     card = _card(request, card_id)
-    slip = request.session.get(SLIP_SESSION_KEY) or {}
-    password = slip.get("password") if slip.get("card_id") == card.pk else None
-    return render(request, "readers/reader_slip.html", {"card": card, "password": password})
+    password = take_for_slip(request, card=card)
+    response = render(request, "readers/reader_slip.html", {"card": card, "password": password})
+    forget_slip(response, card=card)
+    return response
 
 
 @tenancy.librarian_required
@@ -441,9 +443,11 @@ def blank_cards(request, library_id: int):
             )
             header = [_("Card number"), _("Password"), _("Library")]
             rows = [[i.card.number, i.password, library.name] for i in issued]
-            return xlsx_response(
+            response = xlsx_response(
                 f"blank-cards-{library.pk}-{clock.now():%Y%m%d-%H%M}.xlsx", header, rows, title=_("Blank cards")
             )
+            response["Cache-Control"] = "no-store"  # it holds passwords
+            return response
         return render(request, "readers/blank_cards.html", {"form": form, "library": library}, status=400)
     return render(request, "readers/blank_cards.html", {"form": form, "library": library})
 

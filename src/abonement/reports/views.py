@@ -61,6 +61,11 @@ def _report(request, report: str, form_class=PeriodForm):
     if fmt and report == "events":
         rows = events_queryset(library, period, kinds).count()
         if rows > EVENTS_INLINE_ROWS or len(period.days) > EVENTS_INLINE_DAYS:
+            if request.method != "POST":
+                # A job is a change: a GET (a link or a cross-site navigation, which SameSite=Lax lets through)
+                # only offers the button, and the POST it sends carries the CSRF token.
+                context.update(period=period, background_rows=rows)
+                return render(request, "reports/report.html", context)
             export = services.start_export(
                 library=library,
                 user=request.user,

@@ -2,6 +2,7 @@
 
 import html
 import io
+import time
 import zipfile
 from datetime import date, datetime, timedelta
 
@@ -445,6 +446,53 @@ class TestBadInput:
             "The list has more than 10,000 rows. Split it into several imports of at most 10,000 rows.",
         )
         assert counts() == before
+
+    def test_a_million_styled_empty_rows_are_refused_quickly(self, staff):
+        """The sheet is not read to its end: the answer names the row cap long before gunicorn's 30 s timeout."""
+        buffer = io.BytesIO()
+        with (
+            zipfile.ZipFile(io.BytesIO(xlsx([["Anna", "01.09.2012", "a@example.org", ""]]))) as source,
+            zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as target,
+        ):
+            for item in source.infolist():
+                if item.filename != "xl/worksheets/sheet1.xml":
+                    target.writestr(item, source.read(item))
+            with target.open("xl/worksheets/sheet1.xml", "w") as sheet:
+                sheet.write(b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+                sheet.write(b'<dimension ref="A1:A1"/><sheetData>')  # a dimension that lies
+                for start in range(1, 1_000_001, 100_000):
+                    rows = range(start, start + 100_000)
+                    sheet.write("".join(f'<row r="{n}"><c r="A{n}" s="0"/></row>' for n in rows).encode())
+                sheet.write(b"</sheetData></worksheet>")
+        content = buffer.getvalue()
+        assert len(content) < 5 * 1024 * 1024
+        before = counts()
+        started = time.monotonic()
+        response = post_file(staff, "class.xlsx", content)
+        elapsed = time.monotonic() - started
+        self.refused(
+            response,
+            413,
+            "The list goes on past row 20,000 (empty rows count too). Delete the empty rows below the readers, or "
+            "split the list into imports of at most 10,000 rows.",
+        )
+        assert elapsed < 5, elapsed
+        assert counts() == before
+
+    def test_a_sheet_whose_rows_jump_past_the_cap_is_refused(self, staff):
+        rows = (
+            [["Anna", "01.09.2012", "a@example.org", ""]] + [[None]] * 20_000 + [["Jānis", "02.09.2012", "j@x.lv", ""]]
+        )
+        response = post_file(staff, "class.xlsx", xlsx(rows))
+        assert response.status_code == 413 and "past row 20,000" in html.unescape(response.content.decode())
+        assert not Card.objects.exists()
+
+    def test_a_paste_or_csv_past_the_line_cap_is_refused(self, staff):
+        text = paste(GOOD_ANNA, *[""] * 20_000, GOOD_JANIS)
+        assert post_paste(staff, text).status_code == 413
+        response = post_file(staff, "list.csv", text.replace("\t", ";").encode(), "text/csv")
+        assert response.status_code == 413 and "past row 20,000" in html.unescape(response.content.decode())
+        assert not Card.objects.exists()
 
     def test_binary_file_named_xlsx(self, staff):
         before = counts()
