@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,7 +16,7 @@ from abonement.core import clock, tenancy
 from abonement.core.errors import DomainError, add_to_form
 from abonement.core.models import Event
 from abonement.core.spreadsheets import csv_response, xlsx_response
-from abonement.readers import services
+from abonement.readers import selectors, services
 from abonement.readers.forms import (
     BackupLoginForm,
     BlankCardsForm,
@@ -54,10 +54,7 @@ def _filtered_cards(request):
     cards = _cards(request).select_related("user").prefetch_related(Prefetch("groups", Group.objects.order_by("name")))
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    if query:
-        cards = cards.filter(
-            Q(full_name__icontains=query) | Q(number__startswith=query) | Q(groups__name__icontains=query)
-        ).distinct()
+    cards = selectors.search_cards(cards, query)
     status = request.GET.get("status")
     if status in STATUS_FILTERS:
         cards = cards.filter(status=STATUS_FILTERS[status])
@@ -388,12 +385,7 @@ def group_detail(request, group_id: int):
     query = search.cleaned_data["q"].strip() if search.is_valid() else ""
     found = []
     if query:
-        found = (
-            _cards(request)
-            .exclude(groups=group)
-            .filter(Q(full_name__icontains=query) | Q(number__startswith=query))
-            .order_by("full_name")[:30]
-        )
+        found = selectors.search_cards(_cards(request).exclude(groups=group), query).order_by("full_name")[:30]
     members = group.cards.order_by("full_name", "number")
     return render(
         request,
