@@ -25,6 +25,7 @@ class LibraryForm(forms.ModelForm):
             "self_service_enabled",
             "max_on_hand",
             "loan_days",
+            "readers_without_contact",
         ]
 
     def __init__(self, *args, networks, **kwargs):

@@ -243,7 +243,7 @@ def _create_readers(*, librarian, library, readers, source, language, now) -> li
 def create_reader(
     *, librarian: User, library: Library, reader: NewReader, language: str = "ru", now: datetime | None = None
 ) -> Issued:
-    if not reader.email and not reader.phone:
+    if not reader.email and not reader.phone and not library.readers_without_contact:
         raise ContactRequired()
     check_contacts_free(email=reader.email, phone=reader.phone)
     return create_readers(librarian=librarian, library=library, readers=[reader], language=language, now=now)[0]

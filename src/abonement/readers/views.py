@@ -142,7 +142,12 @@ def reader_export(request, fmt: str):
 @tenancy.librarian_required
 def reader_create(request):
     library = tenancy.current_library(request)
-    form = ReaderForm(request.POST or None, library=library, initial={"language": translation.get_language()})
+    form = ReaderForm(
+        request.POST or None,
+        library=library,
+        require_contact=not library.readers_without_contact,
+        initial={"language": translation.get_language()},
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -164,7 +169,9 @@ def reader_create(request):
             else:
                 _remember_slip(request, issued.card, issued.password)
                 return redirect("staff:reader_slip", card_id=issued.card.pk)
-    return render(request, "readers/reader_form.html", {"form": form, "creating": True}, status=status)
+    return render(
+        request, "readers/reader_form.html", {"form": form, "creating": True, "library": library}, status=status
+    )
 
 
 HISTORY_KINDS = [

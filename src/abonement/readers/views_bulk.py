@@ -62,7 +62,11 @@ def bulk_import(request):
     form = bulk.BulkForm(request.POST, request.FILES)
     if not form.is_valid():
         return _form_page(request, form, status=400)
-    checked = bulk.read_and_check(text=form.cleaned_data["rows"], upload=form.cleaned_data["file"])
+    checked = bulk.read_and_check(
+        text=form.cleaned_data["rows"],
+        upload=form.cleaned_data["file"],
+        contact_required=not library.readers_without_contact,
+    )
     if not checked.ok:
         return _form_page(request, form, checked, status=checked.status)
     try:
