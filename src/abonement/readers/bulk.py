@@ -505,9 +505,7 @@ def check(rows: list[RawRow], *, today: date | None = None, contact_required: bo
     return Checked(readers=readers)
 
 
-def read_and_check(
-    *, text: str = "", upload=None, today: date | None = None, contact_required: bool = True
-) -> Checked:
+def read_and_check(*, text: str = "", upload=None, today: date | None = None, contact_required: bool = True) -> Checked:
     """The whole input side: an upload wins over pasted text. Refusals of the whole input become one error."""
     try:
         rows = read_upload(upload) if upload is not None else read_paste(text)
