@@ -26,6 +26,7 @@ from abonement.readers.forms import (
     LendingForm,
     MergeForm,
     PeriodForm,
+    ProfileForm,
     ReaderForm,
     SearchForm,
 )
@@ -468,6 +469,34 @@ def merge(request):
                 messages.success(request, _("Merged: %(count)d card(s) now open with this login.") % {"count": moved})
                 return redirect("circulation:my_books")
     return render(request, "readers/merge.html", {"form": form}, status=status)
+
+
+@login_required
+def profile(request):
+    """The reader's own name, birth date and contacts; readers only (a staff account has no card)."""
+    card = Card.objects.filter(user=request.user).select_related("user").order_by("pk").first()
+    if card is None:
+        raise Http404
+    form = ProfileForm(request.POST or None, card=card)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.update_profile(
+                    user=request.user,
+                    full_name=data["full_name"],
+                    birth_date=data["birth_date"],
+                    email=data["email"],
+                    phone=data["phone"],
+                )
+            except DomainError as error:
+                status = add_to_form(form, error, CONTACT_FIELDS)
+            else:
+                messages.success(request, _("Your profile is saved."))
+                return redirect("circulation:my_books")
+    return render(request, "readers/profile.html", {"form": form}, status=status)
 
 
 @login_required
