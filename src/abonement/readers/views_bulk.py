@@ -46,6 +46,7 @@ def _form_page(request, form, checked=None, status=200):
             "errors_hidden": max(0, len(errors) - ERRORS_SHOWN),
             "error_rows": len({e.row for e in errors if e.row is not None}),
             "max_rows": number_format(bulk.MAX_ROWS, force_grouping=True),
+            "library": tenancy.current_library(request),
         },
         status=status,
     )

@@ -52,6 +52,9 @@ class TestSchoolLibrary:
         assert can_sign_in(card.number, password)
 
     def test_a_class_without_contacts_is_imported_and_its_passwords_downloaded(self, staff):
+        form = staff.get("/staff/readers/bulk/").content.decode()
+        assert "for the others print them from the file you download." in form
+        assert "Each reader needs an e-mail or a phone" not in form
         response = staff.post("/staff/readers/bulk/", {"rows": PUPILS, "language": "lv"})
         assert response.status_code == 302
         cards = Card.objects.filter(source=Card.Source.BULK_IMPORT).select_related("user")
@@ -76,6 +79,7 @@ class TestOtherLibraries:
         assert not Card.objects.exists()
 
     def test_bulk_rows_without_contacts_are_refused_row_by_row(self, staff):
+        assert "Each reader needs an e-mail or a phone" in staff.get("/staff/readers/bulk/").content.decode()
         response = staff.post("/staff/readers/bulk/", {"rows": PUPILS, "language": "lv"})
         page = response.content.decode()
         assert response.status_code == 400 and page.count(NO_CONTACT) == 2
