@@ -74,3 +74,29 @@ def test_a_book_issued_at_the_desk_is_told_by_sms_and_an_email_reader_still_gets
     notice = Notice.objects.get(user=with_email.user)
     assert notice.kind == "loan_issued" and notice.channel == Notice.Channel.EMAIL
     assert notice.to == with_email.user.email
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "kind", ["loan_issued", "request_approved", "request_rejected", "queue_turn", "queue_skipped", "books_issued"]
+)
+@pytest.mark.parametrize("language", ["ru", "lv", "en"])
+def test_every_lending_sms_is_short_and_in_the_readers_language(kind, language, pupil, title_factory):
+    title = title_factory(title="Solovej")
+    loan = circulation.force_issue(librarian=None, library=pupil.library, card_number=pupil.number, title=title)
+    context = {
+        "library": pupil.library,
+        "site_url": "https://lib.example.org",
+        "card": pupil,
+        "title": title,
+        "loan": loan,
+        "loans": [loan],
+        "due_at": loan.due_at,
+        "reason": "—",
+    }
+    english, _ = services.render(f"{kind}_sms", language="en", context=context)
+    subject, body = services.render(f"{kind}_sms", language=language, context=context)
+    assert subject and body.startswith("Skola 5: ") and len(body) <= 160
+    assert ("«Solovej»" if language == "ru" else "“Solovej”") in body or kind == "books_issued"
+    if language != "en":
+        assert subject != english  # translated
