@@ -323,6 +323,10 @@ def update_profile(
     requests, where the Ordered list warns "reader changed birth date, was …" (SPEC L4): the first date stays
     through later changes, and the warning goes when the reader changes it back."""
     now = now or clock.now()
+    # cards before their person, as update_card locks them (the same order cannot deadlock)
+    cards = list(
+        Card.objects.select_for_update(of=("self",)).select_related("library").filter(user=user).order_by("pk")
+    )
     user = User.objects.select_for_update().get(pk=user.pk)
     check_contacts_free(email=email, phone=phone, exclude_user=user)
     contacts_changed = [
@@ -332,10 +336,8 @@ def update_profile(
     ]
     user.email, user.phone = email or None, phone or None
     user.save(update_fields=["email", "phone"])
-    cards = list(
-        Card.objects.select_for_update(of=("self",)).select_related("library").filter(user=user).order_by("pk")
-    )
     for card in cards:
+        card.user = user
         changed = contacts_changed + [
             name
             for name, old, new in (
