@@ -23,6 +23,7 @@ LIBRARY_FIELDS = (
     "self_service_enabled",
     "max_on_hand",
     "loan_days",
+    "readers_without_contact",
 )
 
 

@@ -84,3 +84,27 @@ class TestOtherLibraries:
         page = response.content.decode()
         assert response.status_code == 400 and page.count(NO_CONTACT) == 2
         assert not Card.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_operator_allows_it_for_a_school_on_the_library_form(operator_factory, library_factory):
+    library = library_factory(name="Skola 5")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    operator = operator_factory(network=library.network)
+    assert client.post("/login/", {"identifier": operator.username, "password": TEST_PASSWORD}).status_code == 302
+    url = f"/operator/libraries/{library.pk}/edit/"
+    assert "readers may be registered without e-mail or phone" in client.get(url).content.decode().lower()
+    data = {
+        "network": library.network_id,
+        "name": "Skola 5",
+        "parent": "",
+        "timezone": "Europe/Riga",
+        "opening_weekdays": ["1", "2", "3", "4", "5"],
+        "lending_mode": "by_request",
+        "max_on_hand": "3",
+        "loan_days": "14",
+        "readers_without_contact": "on",
+    }
+    assert client.post(url, data).status_code == 302
+    library.refresh_from_db()
+    assert library.readers_without_contact is True
