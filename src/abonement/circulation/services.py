@@ -22,6 +22,7 @@ from abonement.core.errors import DomainError
 from abonement.core.models import Event
 from abonement.libraries.models import CreditEntry, Library
 from abonement.notifications import services as notices
+from abonement.notifications.models import Notice
 from abonement.readers.models import Card
 
 User = get_user_model()
@@ -299,17 +300,24 @@ def close_waiting(waiting: Waiting, *, now: datetime, decided_by) -> list[tuple[
 
 
 def _notify(card: Card, kind: str, *, now: datetime, **context) -> None:
+    """Tell the reader by e-mail, or by a short SMS (template `<kind>_sms`) when they gave only a phone."""
     user = card.user
     if user.email:
-        notices.queue(
-            kind=kind,
-            to=user.email,
-            user=user,
-            library=card.library,
-            language=user.language,
-            context={"card": card, **context},
-            now=now,
-        )
+        to, channel = user.email, Notice.Channel.EMAIL
+    elif user.phone:
+        to, channel, kind = user.phone, Notice.Channel.SMS, f"{kind}_sms"
+    else:
+        return
+    notices.queue(
+        kind=kind,
+        to=to,
+        channel=channel,
+        user=user,
+        library=card.library,
+        language=user.language,
+        context={"card": card, **context},
+        now=now,
+    )
 
 
 # What the lending rules read from the card; refreshed under the card's row lock.

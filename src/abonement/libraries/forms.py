@@ -41,6 +41,7 @@ class LibraryForm(forms.ModelForm):
             "acquisition_price_cap",
             "notify_new_requests",
             "language",
+            "readers_without_contact",
         ]
         error_messages = {
             "acquisition_price_cap": {rule: PRICE_CAP_RULE for rule in ("invalid", "min_value", "max_value")},

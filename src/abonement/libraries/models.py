@@ -98,6 +98,13 @@ class Library(models.Model):
         default=settings.LANGUAGE_CODE,
         help_text=_("The e-mails about new requests are written in this language."),
     )
+    # Schools print the credentials for pupils who have neither e-mail nor phone (issue #13); off by default,
+    # as SPEC A2 asks for one of them so that the reader receives the login and password.
+    readers_without_contact = models.BooleanField(
+        _("readers may be registered without e-mail or phone"),
+        default=False,
+        help_text=_("For school libraries that print the credentials slip for their pupils."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -29,6 +29,7 @@ LIBRARY_FIELDS = (
     "acquisition_price_cap",
     "notify_new_requests",
     "language",
+    "readers_without_contact",
 )
 
 

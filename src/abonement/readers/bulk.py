@@ -437,8 +437,9 @@ def _column_count_error(row: RawRow) -> RowError | None:
 class _Checker:
     """Applies the row rules and remembers what earlier rows used (in-file duplicates, group spellings)."""
 
-    def __init__(self, today: date):
+    def __init__(self, today: date, contact_required: bool):
         self.today = today
+        self.contact_required = contact_required
         self.email_rows: dict[str, int] = {}
         self.phone_rows: dict[str, int] = {}
         self.group_spelling: dict[str, str] = {}
@@ -479,7 +480,7 @@ class _Checker:
         elif phone:
             self.phone_rows[phone] = row.number
 
-        if not _text(cells[2]) and not _text(cells[3]):
+        if self.contact_required and not _text(cells[2]) and not _text(cells[3]):
             errors.append((EMAIL, str(services.ContactRequired.message)))
 
         group_names, problems = _groups(cells[4], self.group_spelling)
@@ -506,9 +507,10 @@ class _Checker:
         return errors
 
 
-def check(rows: list[RawRow], *, today: date | None = None) -> Checked:
-    """Check every row and collect every broken rule. Two queries, whatever the number of rows."""
-    checker = _Checker(today or timezone.localdate(clock.now()))
+def check(rows: list[RawRow], *, today: date | None = None, contact_required: bool = True) -> Checked:
+    """Check every row and collect every broken rule. Two queries, whatever the number of rows.
+    `contact_required` False: a row may have neither e-mail nor phone (Library.readers_without_contact)."""
+    checker = _Checker(today or timezone.localdate(clock.now()), contact_required)
     readers, errors = [], []
     for row in rows:
         reader, row_errors = checker.row(row)
@@ -523,13 +525,13 @@ def check(rows: list[RawRow], *, today: date | None = None) -> Checked:
     return Checked(readers=readers)
 
 
-def read_and_check(*, text: str = "", upload=None, today: date | None = None) -> Checked:
+def read_and_check(*, text: str = "", upload=None, today: date | None = None, contact_required: bool = True) -> Checked:
     """The whole input side: an upload wins over pasted text. Refusals of the whole input become one error."""
     try:
         rows = read_upload(upload) if upload is not None else read_paste(text)
     except BulkRefused as exc:
         return Checked(errors=[RowError(None, None, str(exc))], status=exc.status)
-    return check(rows, today=today)
+    return check(rows, today=today, contact_required=contact_required)
 
 
 # ---- registering --------------------------------------------------------------------------------
@@ -596,6 +598,8 @@ def register(
     """
     if not readers:
         raise NothingToImport()
+    if not library.readers_without_contact and any(not r.email and not r.phone for r in readers):
+        raise services.ContactRequired()
     now = now or clock.now()
     filename = f"readers-{timezone.localtime(now):%Y-%m-%d-%H%M}.xlsx"
     with transaction.atomic():

@@ -125,6 +125,37 @@ class CardEditForm(ReaderForm):
         del self.fields["language"]
 
 
+class ProfileForm(ContactFields):
+    """What a reader edits about themselves: name, birth date, e-mail and phone (each contact optional)."""
+
+    full_name = forms.CharField(
+        label=_("Full name"),
+        max_length=200,
+        error_messages={"required": _("Enter your full name.")},
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    birth_date = BirthDateField(
+        label=_("Birth date"),
+        error_messages={
+            "required": _("Enter your birth date."),
+            "invalid": _("Enter the date as DD.MM.YYYY, like 01.09.2012."),
+        },
+    )
+
+    field_order = ["full_name", "birth_date", "email", "phone"]
+
+    def __init__(self, *args, card: Card, **kwargs):
+        initial = {
+            "full_name": card.full_name,
+            "birth_date": card.birth_date,
+            "email": card.user.email,
+            "phone": card.user.phone,
+        }
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
+
+
 class LendingForm(forms.ModelForm):
     class Meta:
         model = Card

@@ -15,6 +15,7 @@ from abonement.accounts.identifiers import find_user
 from abonement.accounts.models import User
 from abonement.accounts.passwords import generate_password
 from abonement.accounts.services import end_all_sessions
+from abonement.circulation.models import Request
 from abonement.core import clock, events
 from abonement.core.errors import DomainError
 from abonement.core.models import Event
@@ -243,7 +244,7 @@ def _create_readers(*, librarian, library, readers, source, language, now) -> li
 def create_reader(
     *, librarian: User, library: Library, reader: NewReader, language: str = "ru", now: datetime | None = None
 ) -> Issued:
-    if not reader.email and not reader.phone:
+    if not reader.email and not reader.phone and not library.readers_without_contact:
         raise ContactRequired()
     check_contacts_free(email=reader.email, phone=reader.phone)
     return create_readers(librarian=librarian, library=library, readers=[reader], language=language, now=now)[0]
@@ -305,6 +306,59 @@ def update_card(
         fields=changed,
     )
     return card
+
+
+@transaction.atomic
+def update_profile(
+    *,
+    user: User,
+    full_name: str,
+    birth_date: date,
+    email: str | None,
+    phone: str | None,
+    now: datetime | None = None,
+) -> list[Card]:
+    """The reader edits their own name, birth date and contacts (issue #13). Name and birth date are the
+    person's, so every card of theirs takes them. A birth date the reader changes is kept on their waiting
+    requests, where the Ordered list warns "reader changed birth date, was …" (SPEC L4): the first date stays
+    through later changes, and the warning goes when the reader changes it back."""
+    now = now or clock.now()
+    # cards before their person, as update_card locks them (the same order cannot deadlock)
+    cards = list(
+        Card.objects.select_for_update(of=("self",)).select_related("library").filter(user=user).order_by("pk")
+    )
+    user = User.objects.select_for_update().get(pk=user.pk)
+    check_contacts_free(email=email, phone=phone, exclude_user=user)
+    contacts_changed = [
+        name
+        for name, old, new in (("email", user.email, email or None), ("phone", user.phone, phone or None))
+        if old != new
+    ]
+    user.email, user.phone = email or None, phone or None
+    user.save(update_fields=["email", "phone"])
+    for card in cards:
+        card.user = user
+        changed = contacts_changed + [
+            name
+            for name, old, new in (
+                ("full_name", card.full_name, full_name),
+                ("birth_date", card.birth_date, birth_date),
+            )
+            if old != new
+        ]
+        if "birth_date" in changed:
+            waiting = Request.objects.filter(card=card, status=Request.Status.WAITING)
+            if card.birth_date is not None:
+                waiting.filter(birth_date_was__isnull=True).update(birth_date_was=card.birth_date)
+            waiting.filter(birth_date_was=birth_date).update(birth_date_was=None)
+        if changed:
+            details = {"fields": changed, "by_reader": True}
+            if "birth_date" in changed and card.birth_date is not None:
+                details["birth_date_was"] = card.birth_date.isoformat()
+            card.full_name, card.birth_date = full_name, birth_date
+            card.save(update_fields=["full_name", "birth_date"])
+            events.record_for_card(Event.Kind.READER_CHANGED, card=card, actor=user, now=now, **details)
+    return cards
 
 
 @transaction.atomic

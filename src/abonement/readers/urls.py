@@ -35,6 +35,7 @@ operator_patterns = [
 ]
 
 reader_patterns = [
+    path("profile/", views.profile, name="profile"),
     path("merge/", views.merge, name="merge"),
     path("backup-login/", views.backup_login, name="backup_login"),
 ]

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,7 +18,7 @@ from abonement.core.errors import DomainError, add_to_form
 from abonement.core.ids import ids_from
 from abonement.core.models import Event
 from abonement.core.spreadsheets import csv_response, xlsx_response
-from abonement.readers import services
+from abonement.readers import selectors, services
 from abonement.readers.forms import (
     BackupLoginForm,
     BlankCardsForm,
@@ -28,6 +28,7 @@ from abonement.readers.forms import (
     LendingForm,
     MergeForm,
     PeriodForm,
+    ProfileForm,
     ReaderForm,
     SearchForm,
 )
@@ -55,10 +56,7 @@ def _filtered_cards(request):
     cards = _cards(request).select_related("user").prefetch_related(Prefetch("groups", Group.objects.order_by("name")))
     form = SearchForm(request.GET or None)
     query = form.cleaned_data["q"].strip() if form.is_valid() else ""
-    if query:
-        cards = cards.filter(
-            Q(full_name__icontains=query) | Q(number__startswith=query) | Q(groups__name__icontains=query)
-        ).distinct()
+    cards = selectors.search_cards(cards, query)
     status = request.GET.get("status")
     if status in STATUS_FILTERS:
         cards = cards.filter(status=STATUS_FILTERS[status])
@@ -148,7 +146,12 @@ def reader_export(request, fmt: str):
 @tenancy.librarian_required
 def reader_create(request):
     library = tenancy.current_library(request)
-    form = ReaderForm(request.POST or None, library=library, initial={"language": translation.get_language()})
+    form = ReaderForm(
+        request.POST or None,
+        library=library,
+        require_contact=not library.readers_without_contact,
+        initial={"language": translation.get_language()},
+    )
     status = 200
     if request.method == "POST":
         status = 400
@@ -169,7 +172,9 @@ def reader_create(request):
                 status = add_to_form(form, error, CONTACT_FIELDS)
             else:
                 return _to_slip(request, issued.card, issued.password)
-    return render(request, "readers/reader_form.html", {"form": form, "creating": True}, status=status)
+    return render(
+        request, "readers/reader_form.html", {"form": form, "creating": True, "library": library}, status=status
+    )
 
 
 HISTORY_KINDS = [
@@ -391,12 +396,7 @@ def group_detail(request, group_id: int):
     query = search.cleaned_data["q"].strip() if search.is_valid() else ""
     found = []
     if query:
-        found = (
-            _cards(request)
-            .exclude(groups=group)
-            .filter(Q(full_name__icontains=query) | Q(number__startswith=query))
-            .order_by("full_name")[:30]
-        )
+        found = selectors.search_cards(_cards(request).exclude(groups=group), query).order_by("full_name")[:30]
     members = group.cards.order_by("full_name", "number")
     return render(
         request,
@@ -474,6 +474,34 @@ def merge(request):
                 messages.success(request, _("Merged: %(count)d card(s) now open with this login.") % {"count": moved})
                 return redirect("circulation:my_books")
     return render(request, "readers/merge.html", {"form": form}, status=status)
+
+
+@login_required
+def profile(request):
+    """The reader's own name, birth date and contacts; readers only (a staff account has no card)."""
+    card = Card.objects.filter(user=request.user).select_related("user").order_by("pk").first()
+    if card is None:
+        raise Http404
+    form = ProfileForm(request.POST or None, card=card)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.update_profile(
+                    user=request.user,
+                    full_name=data["full_name"],
+                    birth_date=data["birth_date"],
+                    email=data["email"],
+                    phone=data["phone"],
+                )
+            except DomainError as error:
+                status = add_to_form(form, error, CONTACT_FIELDS)
+            else:
+                messages.success(request, _("Your profile is saved."))
+                return redirect("circulation:my_books")
+    return render(request, "readers/profile.html", {"form": form}, status=status)
 
 
 @login_required

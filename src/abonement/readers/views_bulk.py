@@ -46,6 +46,7 @@ def _form_page(request, form, checked=None, status=200):
             "errors_hidden": max(0, len(errors) - ERRORS_SHOWN),
             "error_rows": len({e.row for e in errors if e.row is not None}),
             "max_rows": number_format(bulk.MAX_ROWS, force_grouping=True),
+            "library": tenancy.current_library(request),
         },
         status=status,
     )
@@ -62,7 +63,11 @@ def bulk_import(request):
     form = bulk.BulkForm(request.POST, request.FILES)
     if not form.is_valid():
         return _form_page(request, form, status=400)
-    checked = bulk.read_and_check(text=form.cleaned_data["rows"], upload=form.cleaned_data["file"])
+    checked = bulk.read_and_check(
+        text=form.cleaned_data["rows"],
+        upload=form.cleaned_data["file"],
+        contact_required=not library.readers_without_contact,
+    )
     if not checked.ok:
         return _form_page(request, form, checked, status=checked.status)
     try:

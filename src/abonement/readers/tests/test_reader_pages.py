@@ -322,6 +322,20 @@ class TestGroups:
         assert set(mine.groups.values_list("name", flat=True)) == {"A", "B"}
         assert not foreign.groups.exists()
 
+    def test_add_readers_finds_them_by_the_name_of_another_group(self, staff, card_factory, library):
+        # the box says "Name, card number or group", as in the readers list: a whole class is found by its group
+        pupils = [card_factory(library=library, full_name=name) for name in ("Anna Ozola", "Jānis Bērziņš")]
+        outsider = card_factory(library=library, full_name="Pēteris Kalns")
+        member = card_factory(library=library, full_name="Līga Member")
+        klass = Group.objects.create(library=library, name="5.b")
+        klass.cards.add(*pupils, member)
+        club = Group.objects.create(library=library, name="Chess club")
+        club.cards.add(member)
+        page = staff.get(f"/staff/groups/{club.pk}/", {"q": "5.b"}).content.decode()
+        found = re.findall(r'name="card" value="(\d+)" id="f', page)
+        assert sorted(found) == sorted(str(c.pk) for c in pupils)
+        assert outsider.full_name not in page and page.count("Līga Member") == 1  # a member is listed once, above
+
 
 @pytest.mark.django_db
 def test_operator_issues_blank_cards(client, operator_factory, library_factory, network_factory):
