@@ -104,6 +104,7 @@ def test_the_operator_allows_it_for_a_school_on_the_library_form(operator_factor
         "max_on_hand": "3",
         "loan_days": "14",
         "readers_without_contact": "on",
+        "language": "lv",
     }
     assert client.post(url, data).status_code == 302
     library.refresh_from_db()
