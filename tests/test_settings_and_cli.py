@@ -5,9 +5,11 @@ import sys
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 
 from abonement.accounts.models import User
-from abonement.core.demo import DEMO_PASSWORD, load_demo
+from abonement.core.checks import demo_accounts_in_production
+from abonement.core.demo import DEMO_PASSWORD, demo_accounts, load_demo
 from abonement.libraries.models import Library, Network
 from abonement.readers.models import Card
 
@@ -22,6 +24,40 @@ def import_settings(**env):
         text=True,
         timeout=60,
     )
+
+
+PRODUCTION_SECRET = "production-test-secret-0123456789abcdefghijklmnop"  # noqa: S105
+ABONEMENT = os.path.join(os.path.dirname(sys.executable), "abonement")
+
+
+def run_production(args: list[str], **env) -> subprocess.CompletedProcess:
+    """Run a command with the production settings (DEBUG off) on this test's database.
+
+    Its own process group: were it to start serving, the whole group (gunicorn too) is ended on timeout.
+    """
+    process = subprocess.Popen(  # noqa: S603
+        args,
+        env={**CLEAN_ENV, "SECRET_KEY": PRODUCTION_SECRET, "DATABASE_URL": suite_database_url(), **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        stdout, stderr = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, 15)
+        process.communicate()
+        pytest.fail(f"{args} kept running: it was expected to refuse to start")
+    return subprocess.CompletedProcess(args, process.returncode, stdout, stderr)
+
+
+def suite_database_url() -> str:
+    """The test database as a DATABASE_URL, for a subprocess to see what a transactional test committed."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or 'localhost'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def test_production_refuses_to_start_without_a_secret():
@@ -122,3 +158,33 @@ def test_stable_urls_answer(client):
 def test_catalog_survives_hostile_queries(client):
     for query in ("x" * 2000, '"*-NEAR(', "'; DROP TABLE x; --", "📚", ""):
         assert client.get("/catalog/", {"q": query}).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_demo_database_is_not_served_without_debug(settings):
+    settings.DEBUG = True
+    load_demo()
+    serve = run_production([ABONEMENT, "serve", "--no-worker", "--bind", "127.0.0.1:0"])
+    assert serve.returncode != 0
+    assert "core.E001" in serve.stderr and f"public password {DEMO_PASSWORD}" in serve.stderr
+    assert "admin, librarian, librarian2, operator" in serve.stderr
+    # gunicorn started by hand runs no system checks: the WSGI module refuses by itself.
+    wsgi = run_production([sys.executable, "-c", "import abonement.wsgi"])
+    assert wsgi.returncode != 0 and "Demo accounts with the public password" in wsgi.stderr
+    # Real passwords for all of them end the refusal.
+    for user in demo_accounts():
+        user.set_password("a-real-password-chosen-by-staff")
+        user.save()
+    assert not demo_accounts().exists()
+    wsgi = run_production([sys.executable, "-c", "import abonement.wsgi"])
+    assert wsgi.returncode == 0, wsgi.stderr
+
+
+@pytest.mark.django_db
+def test_demo_accounts_check_only_in_production(settings):
+    settings.DEBUG = True
+    load_demo()
+    assert demo_accounts().count() == 5
+    assert demo_accounts_in_production() == []
+    settings.DEBUG = False
+    assert [error.id for error in demo_accounts_in_production()] == ["core.E001"]

@@ -5,6 +5,7 @@ Idempotent: running it again changes nothing that exists. Demo passwords are pub
 
 from datetime import date
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from abonement.accounts.models import User
@@ -14,14 +15,23 @@ from abonement.libraries.models import LendingMode, Library, Network, StaffMembe
 from abonement.readers.models import Card
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 — documented demo-only password
+# Demo passwords are hashed with this fixed salt, so a demo account is recognisable from its hash alone (no
+# slow password check): see demo_accounts(). Long enough for Django's salt-entropy rule, so a login does not
+# re-hash it with a random salt; a real password set later gets a random salt and the account stops counting.
+DEMO_PASSWORD_SALT = "abonementDemoAccountPublicPassword"
 
 
 def _user(username: str, **fields) -> User:
     user, created = User.objects.get_or_create(username=username, defaults=fields)
     if created:
-        user.set_password(DEMO_PASSWORD)
+        user.password = make_password(DEMO_PASSWORD, salt=DEMO_PASSWORD_SALT)
         user.save()
     return user
+
+
+def demo_accounts():
+    """Accounts that still have the public demo password."""
+    return User.objects.filter(password__contains=f"${DEMO_PASSWORD_SALT}$")
 
 
 @transaction.atomic
