@@ -37,7 +37,13 @@ def run_production(args: list[str], **env) -> subprocess.CompletedProcess:
     """
     process = subprocess.Popen(  # noqa: S603
         args,
-        env={**CLEAN_ENV, "SECRET_KEY": PRODUCTION_SECRET, "DATABASE_URL": suite_database_url(), **env},
+        env={
+            **CLEAN_ENV,
+            "DJANGO_SETTINGS_MODULE": "abonement.settings",
+            "SECRET_KEY": PRODUCTION_SECRET,
+            "DATABASE_URL": suite_database_url(),
+            **env,
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -188,3 +194,60 @@ def test_demo_accounts_check_only_in_production(settings):
     assert demo_accounts_in_production() == []
     settings.DEBUG = False
     assert [error.id for error in demo_accounts_in_production()] == ["core.E001"]
+
+
+SERVER_ERROR = """
+import sys, types
+import django
+django.setup()
+from django.core import mail
+from django.test import Client
+from django.test.utils import override_settings
+from django.urls import path
+
+def broken(request):
+    raise ZeroDivisionError("the shelf fell")
+
+urls = types.ModuleType("broken_urls")
+urls.urlpatterns = [path("broken/", broken)]
+sys.modules["broken_urls"] = urls
+with override_settings(ROOT_URLCONF="broken_urls"):
+    print(Client(raise_request_exception=False).get("/broken/", HTTP_HOST="library.example.org").status_code)
+for message in getattr(mail, "outbox", []):
+    print("mailed", message.to, message.subject)
+"""
+
+
+def test_a_server_error_in_production_leaves_its_traceback_on_stderr_and_mails_admins(tmp_path):
+    result = run_production(
+        [sys.executable, "-c", SERVER_ERROR],
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+        ALLOWED_HOSTS="library.example.org",
+        EMAIL_URL="locmem://",
+        ADMINS='Мария Иванова <maria@example.org>, "Bērziņa, Anna" <anna@example.org>, ops@example.org',
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("500\n")
+    assert "ERROR django.request Internal Server Error: /broken/\nTraceback (most recent call last):" in result.stderr
+    assert 'ZeroDivisionError: the shelf fell' in result.stderr
+    assert (
+        "mailed ['Мария Иванова <maria@example.org>', '\"Bērziņa, Anna\" <anna@example.org>', 'ops@example.org'] "
+        "[Django] ERROR (EXTERNAL IP): Internal Server Error: /broken/"
+    ) in result.stdout
+
+
+def test_without_admins_a_server_error_is_still_logged(tmp_path):
+    result = run_production(
+        [sys.executable, "-c", SERVER_ERROR],
+        DATABASE_URL=f"sqlite:///{tmp_path}/db.sqlite3",
+        ALLOWED_HOSTS="library.example.org",
+        EMAIL_URL="locmem://",
+    )
+    assert result.stdout == "500\n" and "ZeroDivisionError: the shelf fell" in result.stderr
+
+
+@pytest.mark.parametrize("admins", ["nobody", "ops@example.org, ops@", "Olga olga@example.org"])
+def test_admins_that_are_not_addresses_are_a_clear_configuration_error(admins):
+    result = import_settings(SECRET_KEY="x" * 50, ADMINS=admins)
+    assert result.returncode != 0
+    assert "ADMINS must be e-mail addresses separated by commas" in result.stderr and repr(admins) in result.stderr

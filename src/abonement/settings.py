@@ -6,9 +6,13 @@ DATABASE_URL  sqlite:///path (default: var/abonement.sqlite3) or postgres://user
 ALLOWED_HOSTS comma separated
 EMAIL_URL     smtp://user:password@host:587?tls=1 | smtps://… | console:// (default console in DEBUG)
 DEFAULT_FROM_EMAIL, SITE_URL (used in links inside e-mails), TIME_ZONE
+ADMINS        "Name <a@example.org>, b@example.org": who gets a mail with the traceback of every server error
 """
 
 import os
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -210,12 +214,49 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Abonement <noreply@ab
 SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "abonement.notifications.sms.LogSmsGateway")
 NOTICE_MAX_ATTEMPTS = 8
 
+
+
+def admins_from_env(value: str) -> list[str]:
+    """ADMINS="Name <a@example.org>, b@example.org" → Django's ADMINS (a list of addresses)."""
+    if not value.strip():
+        return []
+    admins = []
+    for name, address in getaddresses([value]):
+        try:
+            # The standard library parses strictly and answers ("", "") for what is not an address.
+            if "@" not in address:
+                raise ValueError(address)
+            admins.append(str(Address(display_name=name, addr_spec=address)))
+        except (HeaderParseError, ValueError, IndexError):
+            raise ImproperlyConfigured(
+                f'ADMINS must be e-mail addresses separated by commas ("Name <a@example.org>, b@example.org"), '
+                f"not {value!r}."
+            ) from None
+    return admins
+
+
+ADMINS = admins_from_env(os.environ.get("ADMINS", ""))
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"production": {"()": "django.utils.log.RequireDebugFalse"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # Django's own console handler prints only in DEBUG; in production a server error would leave no
+        # traceback anywhere. This one writes it to stderr, which gunicorn (or systemd) keeps.
+        "errors": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "level": "ERROR",
+            "filters": ["production"],
+        },
+    },
     "loggers": {
         "abonement": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        # Propagates to Django's "django" logger, whose mail_admins handler mails ADMINS in production.
+        "django.request": {"handlers": ["errors"]},
     },
 }
