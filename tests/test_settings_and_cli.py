@@ -229,7 +229,7 @@ def test_a_server_error_in_production_leaves_its_traceback_on_stderr_and_mails_a
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("500\n")
     assert "ERROR django.request Internal Server Error: /broken/\nTraceback (most recent call last):" in result.stderr
-    assert 'ZeroDivisionError: the shelf fell' in result.stderr
+    assert "ZeroDivisionError: the shelf fell" in result.stderr
     assert (
         "mailed ['Мария Иванова <maria@example.org>', '\"Bērziņa, Anna\" <anna@example.org>', 'ops@example.org'] "
         "[Django] ERROR (EXTERNAL IP): Internal Server Error: /broken/"

@@ -18,7 +18,7 @@ DEMO_PASSWORD = "demo12345"  # noqa: S105 — documented demo-only password
 # Demo passwords are hashed with this fixed salt, so a demo account is recognisable from its hash alone (no
 # slow password check): see demo_accounts(). Long enough for Django's salt-entropy rule, so a login does not
 # re-hash it with a random salt; a real password set later gets a random salt and the account stops counting.
-DEMO_PASSWORD_SALT = "abonementDemoAccountPublicPassword"
+DEMO_PASSWORD_SALT = "abonementDemoAccountPublicPassword"  # noqa: S105 — a marker, not a secret
 
 
 def _user(username: str, **fields) -> User:
