@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 
@@ -251,3 +252,18 @@ def test_admins_that_are_not_addresses_are_a_clear_configuration_error(admins):
     result = import_settings(SECRET_KEY="x" * 50, ADMINS=admins)
     assert result.returncode != 0
     assert "ADMINS must be e-mail addresses separated by commas" in result.stderr and repr(admins) in result.stderr
+
+
+@pytest.mark.django_db
+def test_api_docs_load_swagger_ui_from_our_own_static_files(client, settings):
+    # Staff machines in many library networks have no outside internet: nothing may come from a CDN.
+    settings.WHITENOISE_USE_FINDERS = True  # serve static files without collectstatic, as in DEBUG
+    page = client.get("/api/v1/docs")
+    assert page.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.content.decode())
+    assert {"/static/ninja/swagger-ui.css", "/static/ninja/swagger-ui-bundle.js"} <= set(assets)
+    assert all(url.startswith("/static/") for url in assets), assets
+    for url in assets:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert b"".join(response.streaming_content), url

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "ninja",  # serves Swagger UI for /api/v1/docs from our static files, not from a public CDN
     "abonement.core",
     "abonement.accounts",
     "abonement.libraries",
@@ -213,7 +214,6 @@ MAILERS = mailers_from_url(os.environ.get("EMAIL_URL", "console://" if DEBUG els
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Abonement <noreply@abonement.local>")
 SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "abonement.notifications.sms.LogSmsGateway")
 NOTICE_MAX_ATTEMPTS = 8
-
 
 
 def admins_from_env(value: str) -> list[str]:
