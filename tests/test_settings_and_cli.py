@@ -2,6 +2,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -267,3 +268,59 @@ def test_api_docs_load_swagger_ui_from_our_own_static_files(client, settings):
         response = client.get(url)
         assert response.status_code == 200, url
         assert b"".join(response.streaming_content), url
+
+
+@pytest.mark.django_db
+def test_pages_carry_the_content_security_policy(client):
+    policy = client.get("/login/")["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "style-src 'self';" in policy and "object-src 'none'" in policy
+    assert "unsafe-inline" not in policy
+
+
+def test_templates_have_no_inline_scripts_styles_or_handlers():
+    # The policy allows neither: such a template would break in the browser (see tests/browser).
+    inline = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>|<style[\s>]|\sstyle=|\son[a-z]+=", re.IGNORECASE)
+    templates = list((Path(__file__).parents[1] / "src" / "abonement").rglob("templates/**/*.html"))
+    assert len(templates) > 50
+    assert [(t.name, inline.findall(t.read_text())) for t in templates if inline.search(t.read_text())] == []
+
+
+def readme_production_environment() -> str:
+    """The `export` lines of the README's production section, as the documented production environment."""
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## Running on PostgreSQL with workers", 1)[1].split("```", 2)[1]
+    exports = [line for line in section.splitlines() if line.startswith("export ")]
+    assert any("SITE_URL=https://" in line for line in exports)
+    return "\n".join(exports)
+
+
+HTTPS_HEADERS = """
+import django
+django.setup()
+from django.test import Client
+plain = Client().get("/login/", HTTP_HOST="library.example.org")
+print("http", plain.status_code, plain.get("Location"))
+print("healthz", Client().get("/healthz", HTTP_HOST="library.example.org").status_code)
+secure = Client().get("/login/", HTTP_HOST="library.example.org", HTTP_X_FORWARDED_PROTO="https")
+print("https", secure.status_code, secure["Strict-Transport-Security"])
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_documented_production_settings_pass_check_deploy_and_send_hsts(tmp_path):
+    script = tmp_path / "https_headers.py"
+    script.write_text(HTTPS_HEADERS)
+    commands = (
+        f"{readme_production_environment()}\n"
+        f"export DATABASE_URL='{suite_database_url()}' ABONEMENT_DATA_DIR='{tmp_path}'\n"
+        f"{ABONEMENT} check --deploy --fail-level WARNING && {sys.executable} {script}"
+    )
+    result = run_production(["bash", "-c", commands])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+    lines = result.stdout.splitlines()[-3:]
+    assert lines == [
+        "http 301 https://library.example.org/login/",
+        "healthz 200",
+        "https 200 max-age=31536000; includeSubDomains",
+    ]
