@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
@@ -196,6 +197,16 @@ def test_demo_accounts_check_only_in_production(settings):
     assert demo_accounts_in_production() == []
     settings.DEBUG = False
     assert [error.id for error in demo_accounts_in_production()] == ["core.E001"]
+
+
+@pytest.mark.django_db
+def test_demo_accounts_loaded_before_the_marker_are_found_by_their_password(settings):
+    load_demo()
+    User.objects.filter(username="librarian").update(password=make_password(DEMO_PASSWORD))  # a random salt
+    User.objects.filter(username="operator").update(password=make_password("chosen-by-the-operator"))
+    assert sorted(demo_accounts().values_list("username", flat=True)) == ["1000001", "admin", "librarian", "librarian2"]
+    settings.DEBUG = False
+    assert "1000001, admin, librarian, librarian2." in demo_accounts_in_production()[0].msg
 
 
 SERVER_ERROR = """
