@@ -7,6 +7,8 @@ ALLOWED_HOSTS comma separated
 EMAIL_URL     smtp://user:password@host:587?tls=1 | smtps://… | console:// (default console in DEBUG)
 DEFAULT_FROM_EMAIL, SITE_URL (used in links inside e-mails), TIME_ZONE
 ADMINS        "Name <a@example.org>, b@example.org": who gets a mail with the traceback of every server error
+SERVER_EMAIL  the sender of those mails (default DEFAULT_FROM_EMAIL)
+SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD, SECURE_SSL_REDIRECT: with an https SITE_URL
 """
 
 import os
