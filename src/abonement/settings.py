@@ -6,14 +6,21 @@ DATABASE_URL  sqlite:///path (default: var/abonement.sqlite3) or postgres://user
 ALLOWED_HOSTS comma separated
 EMAIL_URL     smtp://user:password@host:587?tls=1 | smtps://… | console:// (default console in DEBUG)
 DEFAULT_FROM_EMAIL, SITE_URL (used in links inside e-mails), TIME_ZONE
+ADMINS        "Name <a@example.org>, b@example.org": who gets a mail with the traceback of every server error
+SERVER_EMAIL  the sender of those mails (default DEFAULT_FROM_EMAIL)
+SECURE_HSTS_SECONDS, SECURE_HSTS_INCLUDE_SUBDOMAINS, SECURE_HSTS_PRELOAD, SECURE_SSL_REDIRECT: with an https SITE_URL
 """
 
 import os
+from email.errors import HeaderParseError
+from email.headerregistry import Address
+from email.utils import getaddresses
 from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -52,6 +59,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks_db",
+    "ninja",  # serves Swagger UI for /api/v1/docs from our static files, not from a public CDN
     "abonement.core",
     "abonement.accounts",
     "abonement.libraries",
@@ -67,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -141,6 +150,30 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Everything the pages use is ours: scripts and styles are static files (no inline <script>, style="" or
+# on* handlers), so an injected one does not run. Also in DEBUG, so a violation shows up while developing.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+if SITE_URL.startswith("https://") and not DEBUG:
+    # Served over HTTPS, by gunicorn behind a TLS proxy (nginx, Caddy…) that sets X-Forwarded-Proto and drops
+    # what clients send in it. The health checks stay reachable over plain HTTP for monitors inside.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^api/v1/health$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    # Asking browsers to preload the host is its owner's decision (hstspreload.org), hence opt-in.
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",  # every password a person chooses
@@ -220,12 +253,48 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Abonement <noreply@ab
 SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "abonement.notifications.sms.LogSmsGateway")
 NOTICE_MAX_ATTEMPTS = 8
 
+
+def admins_from_env(value: str) -> list[str]:
+    """ADMINS="Name <a@example.org>, b@example.org" → Django's ADMINS (a list of addresses)."""
+    if not value.strip():
+        return []
+    admins = []
+    for name, address in getaddresses([value]):
+        try:
+            # The standard library parses strictly and answers ("", "") for what is not an address.
+            if "@" not in address:
+                raise ValueError(address)
+            admins.append(str(Address(display_name=name, addr_spec=address)))
+        except (HeaderParseError, ValueError, IndexError):
+            raise ImproperlyConfigured(
+                f'ADMINS must be e-mail addresses separated by commas ("Name <a@example.org>, b@example.org"), '
+                f"not {value!r}."
+            ) from None
+    return admins
+
+
+ADMINS = admins_from_env(os.environ.get("ADMINS", ""))
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"production": {"()": "django.utils.log.RequireDebugFalse"}},
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        # Django's own console handler prints only in DEBUG; in production a server error would leave no
+        # traceback anywhere. This one writes it to stderr, which gunicorn (or systemd) keeps.
+        "errors": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "level": "ERROR",
+            "filters": ["production"],
+        },
+    },
     "loggers": {
         "abonement": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+        # Propagates to Django's "django" logger, whose mail_admins handler mails ADMINS in production.
+        "django.request": {"handlers": ["errors"]},
     },
 }

@@ -5,6 +5,7 @@ Idempotent: running it again changes nothing that exists. Demo passwords are pub
 
 from datetime import date
 
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 
 from abonement.accounts.models import User
@@ -14,19 +15,37 @@ from abonement.libraries.models import LendingMode, Library, Network, StaffMembe
 from abonement.readers.models import Card
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 — documented demo-only password
+# Demo passwords are hashed with this fixed salt, so a demo account is recognisable from its hash alone (no
+# slow password check): see demo_accounts(). Long enough for Django's salt-entropy rule, so a login does not
+# re-hash it with a random salt; a real password set later gets a random salt and the account stops counting.
+DEMO_PASSWORD_SALT = "abonementDemoAccountPublicPassword"  # noqa: S105 — a marker, not a secret
+DEMO_NETWORK = "demo"
+DEMO_LOGINS = ("admin", "operator", "librarian", "librarian2", "1000001")
 
 
 def _user(username: str, **fields) -> User:
     user, created = User.objects.get_or_create(username=username, defaults=fields)
     if created:
-        user.set_password(DEMO_PASSWORD)
+        user.password = make_password(DEMO_PASSWORD, salt=DEMO_PASSWORD_SALT)
         user.save()
     return user
 
 
+def demo_accounts():
+    """Accounts that still have the public demo password."""
+    marked = User.objects.filter(password__contains=f"${DEMO_PASSWORD_SALT}$")
+    if not Network.objects.filter(slug=DEMO_NETWORK).exists():
+        return marked
+    # Demo data loaded before the marker existed: the demo network tells, a password check per demo login confirms
+    # (no setter: nothing is re-hashed or written).
+    unmarked = User.objects.filter(username__in=DEMO_LOGINS).exclude(pk__in=marked)
+    public = [user.pk for user in unmarked if check_password(DEMO_PASSWORD, user.password)]
+    return marked | User.objects.filter(pk__in=public)
+
+
 @transaction.atomic
 def load_demo() -> dict:
-    network, _ = Network.objects.get_or_create(slug="demo", defaults={"name": "Demo network / Демо-сеть"})
+    network, _ = Network.objects.get_or_create(slug=DEMO_NETWORK, defaults={"name": "Demo network / Демо-сеть"})
     school, _ = Library.objects.get_or_create(
         network=network,
         name="Школа № 1 — библиотека",
