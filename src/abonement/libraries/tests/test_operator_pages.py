@@ -252,3 +252,20 @@ class TestDeactivation:
         deactivate, _ = self.urls(library, librarian)
         assert operator_client.post(deactivate).status_code == 404
         assert librarian.staff_memberships.get().deactivated_at is None
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("same_network", [True, False])
+def test_a_librarian_of_another_library_is_not_found_under_ours(
+    operator_client, network, library_factory, librarian_factory, same_network
+):
+    """Our library in the address with someone else's librarian: 404 for both actions, nothing changed."""
+    ours = library_factory(network=network)
+    theirs = library_factory(network=network) if same_network else library_factory()
+    stranger = librarian_factory(library=theirs)
+    for action in ("deactivate", "reactivate"):
+        url = f"/operator/libraries/{ours.pk}/librarians/{stranger.pk}/{action}/"
+        assert operator_client.post(url).status_code == 404
+    stranger.refresh_from_db()
+    assert stranger.is_active and stranger.staff_memberships.get().deactivated_at is None
+    assert not Event.objects.filter(subject_user=stranger, kind=Event.Kind.LIBRARIAN_DEACTIVATED).exists()
