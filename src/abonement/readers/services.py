@@ -114,6 +114,22 @@ def check_contacts_free(*, email: str | None, phone: str | None, exclude_user: U
         raise PhoneTaken(phone=phone)
 
 
+def save_contacts(user: User, *fields: str) -> None:
+    """Save the person's `fields` ("email", "phone") after check_contacts_free passed. Another person may have
+    taken the same contact since the check (two saves at once): the unique index refuses the later writer, who
+    is then told the contact is taken, as if the check had seen it."""
+    try:
+        with transaction.atomic():
+            user.save(update_fields=list(fields))
+    except IntegrityError:
+        check_contacts_free(
+            email=user.email if "email" in fields else None,
+            phone=user.phone if "phone" in fields else None,
+            exclude_user=user,
+        )
+        raise
+
+
 def _groups_by_name(library: Library, names: set[str]) -> dict[str, Group]:
     """Existing groups matched case-insensitively; unknown names are created (SPEC A3), keyed by lower case.
     Of several spellings of one new name ("5A", "5a") the first in sorted order names the group."""
@@ -293,7 +309,7 @@ def update_card(
     card.full_name, card.birth_date = full_name, birth_date
     card.save(update_fields=["full_name", "birth_date"])
     user.email, user.phone = email or None, phone or None
-    user.save(update_fields=["email", "phone"])
+    save_contacts(user, "email", "phone")
     if group_ids is not None:
         card.groups.set(Group.objects.filter(library=card.library, pk__in=group_ids))
     events.record(
@@ -335,7 +351,7 @@ def update_profile(
         if old != new
     ]
     user.email, user.phone = email or None, phone or None
-    user.save(update_fields=["email", "phone"])
+    save_contacts(user, "email", "phone")
     for card in cards:
         card.user = user
         changed = contacts_changed + [
@@ -524,7 +540,7 @@ def confirm_contact(*, user: User, code: str, now: datetime | None = None) -> Co
                 exclude_user=user,
             )
             setattr(user, pending.kind, pending.value)
-            user.save(update_fields=[pending.kind])
+            save_contacts(user, pending.kind)
             pending.delete()
             events.record(Event.Kind.BACKUP_LOGIN_ADDED, actor=user, subject_user=user, now=now, contact=pending.kind)
             return pending

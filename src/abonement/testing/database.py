@@ -1,8 +1,11 @@
 """Making the real database busy in tests: another connection holds the write lock, waits are short."""
 
+import threading
 from contextlib import contextmanager
 
-from django.db import connection, connections
+from django.db import connection, connections, transaction
+
+WAIT_SECONDS = 60
 
 
 def _locked_tables() -> list[str]:
@@ -50,3 +53,38 @@ def database_locked():
         cursor.execute("ROLLBACK")
         cursor.close()
         other.close()
+
+
+def while_open(first, meanwhile) -> None:
+    """Run `first` in a transaction that stays open (up to 3 s) while `meanwhile` runs in another thread: on
+    PostgreSQL `meanwhile` runs against the open transaction's locks; on SQLite it waits for its commit."""
+    started, finished, failures = threading.Event(), threading.Event(), []
+
+    def hold_open():
+        try:
+            with transaction.atomic():
+                first()
+                started.set()
+                finished.wait(3)
+        except Exception as error:  # noqa: BLE001 — reported below
+            failures.append(error)
+        finally:
+            started.set()
+            connection.close()
+
+    def then():
+        try:
+            started.wait(WAIT_SECONDS)
+            meanwhile()
+        except Exception as error:  # noqa: BLE001 — reported below
+            failures.append(error)
+        finally:
+            finished.set()
+            connection.close()
+
+    threads = [threading.Thread(target=hold_open), threading.Thread(target=then)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT_SECONDS)
+    assert failures == []

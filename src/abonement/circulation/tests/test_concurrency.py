@@ -24,6 +24,7 @@ from abonement.core.errors import DomainError
 from abonement.core.models import Event
 from abonement.libraries.models import CreditEntry, Library
 from abonement.readers.models import Card
+from abonement.testing.database import while_open
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -425,41 +426,6 @@ def test_librarians_approving_the_same_requests_at_once_approve_each_exactly_onc
 
 
 # ---- lines served at the same time --------------------------------------------------------------
-
-
-def while_open(first, meanwhile) -> None:
-    """Run `first` in a transaction that stays open (up to 3 s) while `meanwhile` runs in another thread: on
-    PostgreSQL `meanwhile` runs against the open transaction's locks; on SQLite it waits for its commit."""
-    started, finished, failures = threading.Event(), threading.Event(), []
-
-    def hold_open():
-        try:
-            with transaction.atomic():
-                first()
-                started.set()
-                finished.wait(3)
-        except Exception as error:  # noqa: BLE001 — reported below
-            failures.append(error)
-        finally:
-            started.set()
-            connection.close()
-
-    def then():
-        try:
-            started.wait(WAIT_SECONDS)
-            meanwhile()
-        except Exception as error:  # noqa: BLE001 — reported below
-            failures.append(error)
-        finally:
-            finished.set()
-            connection.close()
-
-    threads = [threading.Thread(target=hold_open), threading.Thread(target=then)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(WAIT_SECONDS)
-    assert failures == []
 
 
 def test_serving_some_lines_does_not_hide_the_others_from_a_return(library_factory, card_factory, title_factory):
