@@ -420,7 +420,9 @@ def request_title(*, card: Card, title: Title, now: datetime | None = None) -> R
         raise policies.AlreadyOnLoan()
     if Request.objects.filter(card=card, title=title, status=Request.Status.WAITING).exists():
         raise AlreadyRequested()
-    request = Request.objects.create(card=card, library=card.library, title=title, created_at=now)
+    request = Request.objects.create(
+        card=card, library=card.library, title=title, created_at=now, birth_date_was=card.birth_date_was_on(now)
+    )
     events.record_for_card(Event.Kind.REQUESTED, card=card, title=title, actor=card.user, now=now)
     library = card.library
     if library.notify_new_requests and library.contact_email:

@@ -1,3 +1,5 @@
+from datetime import date, datetime, timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -55,6 +57,12 @@ class Card(models.Model):
     groups = models.ManyToManyField("readers.Group", blank=True, related_name="cards", verbose_name=_("groups"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     blocked_at = models.DateTimeField(null=True, blank=True)
+    # The reader changed their own birth date (SPEC L4): the date before the first change and when it last
+    # changed. Requests made within BIRTH_DATE_CHANGE_SHOWN of the change carry the warning.
+    birth_date_was = models.DateField(_("birth date before the reader changed it"), null=True, blank=True)
+    birth_date_changed_at = models.DateTimeField(_("birth date changed by the reader"), null=True, blank=True)
+
+    BIRTH_DATE_CHANGE_SHOWN = timedelta(days=365)
 
     class Meta:
         ordering = ["number"]
@@ -77,6 +85,12 @@ class Card(models.Model):
             return None
         born = self.birth_date
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    def birth_date_was_on(self, now: datetime) -> date | None:
+        """The birth date before the reader changed it, while the change is under a year old at `now`."""
+        if self.birth_date_changed_at is None or now - self.birth_date_changed_at >= self.BIRTH_DATE_CHANGE_SHOWN:
+            return None
+        return self.birth_date_was
 
 
 class Group(models.Model):

@@ -367,12 +367,18 @@ def update_profile(
             if card.birth_date is not None:
                 waiting.filter(birth_date_was__isnull=True).update(birth_date_was=card.birth_date)
             waiting.filter(birth_date_was=birth_date).update(birth_date_was=None)
+            # kept on the card too, so requests made after the change carry it for a year
+            first_date = card.birth_date_was_on(now) or card.birth_date
+            if first_date in (None, birth_date):
+                card.birth_date_was = card.birth_date_changed_at = None
+            else:
+                card.birth_date_was, card.birth_date_changed_at = first_date, now
         if changed:
             details = {"fields": changed, "by_reader": True}
             if "birth_date" in changed and card.birth_date is not None:
                 details["birth_date_was"] = card.birth_date.isoformat()
             card.full_name, card.birth_date = full_name, birth_date
-            card.save(update_fields=["full_name", "birth_date"])
+            card.save(update_fields=["full_name", "birth_date", "birth_date_was", "birth_date_changed_at"])
             events.record_for_card(Event.Kind.READER_CHANGED, card=card, actor=user, now=now, **details)
     return cards
 
