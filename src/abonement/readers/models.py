@@ -8,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from abonement.accounts.models import OneTimeCode
 from abonement.libraries.models import LendingMode
 
 
@@ -121,7 +122,7 @@ class CardNumberSequence(models.Model):
         return str(self.next_number)
 
 
-class ContactConfirmation(models.Model):
+class ContactConfirmation(OneTimeCode):
     """A code sent to a new e-mail or phone; the contact becomes a login once the reader types the code."""
 
     class Kind(models.TextChoices):
@@ -131,9 +132,6 @@ class ContactConfirmation(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     value = models.CharField(max_length=254)
-    code_hash = models.CharField(max_length=128)
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value}"

@@ -1,15 +1,14 @@
 """Reader cards: create one or many, blank cards, edit, block, passwords, groups, merge, backup logins."""
 
-import hashlib
-import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from abonement.accounts.codes import CODE_TTL, WrongCode, code_hash, new_code
+from abonement.accounts.codes import check as check_code
 from abonement.accounts.hashers import hash_generated_password
 from abonement.accounts.identifiers import find_user
 from abonement.accounts.models import User
@@ -57,11 +56,6 @@ class GroupNameTaken(DomainError):
 class MergeRefused(DomainError):
     code = "merge_refused"
     message = _("These cards cannot be merged: %(reason)s")
-
-
-class WrongCode(DomainError):
-    code = "wrong_code"
-    message = _("The code is wrong or too old. Ask for a new one.")
 
 
 @dataclass(frozen=True)
@@ -499,13 +493,6 @@ def merge_accounts(*, user: User, identifier: str, password: str, now: datetime 
 
 # ---- backup login (e-mail or phone confirmed by a code) -------------------------------------------
 
-CODE_TTL = timedelta(minutes=15)
-CODE_ATTEMPTS = 5
-
-
-def _code_hash(code: str) -> str:
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{code}".encode()).hexdigest()
-
 
 @transaction.atomic
 def start_contact_confirmation(*, user: User, kind: str, value: str, now: datetime | None = None) -> None:
@@ -515,10 +502,10 @@ def start_contact_confirmation(*, user: User, kind: str, value: str, now: dateti
         phone=value if kind == ContactConfirmation.Kind.PHONE else None,
         exclude_user=user,
     )
-    code = f"{secrets.randbelow(1_000_000):06d}"
+    code = new_code()
     ContactConfirmation.objects.filter(user=user).delete()
     ContactConfirmation.objects.create(
-        user=user, kind=kind, value=value, code_hash=_code_hash(code), expires_at=now + CODE_TTL
+        user=user, kind=kind, value=value, code_hash=code_hash(code), expires_at=now + CODE_TTL
     )
     channel = Notice.Channel.EMAIL if kind == ContactConfirmation.Kind.EMAIL else Notice.Channel.SMS
     notices.queue(
@@ -537,8 +524,7 @@ def confirm_contact(*, user: User, code: str, now: datetime | None = None) -> Co
     now = now or clock.now()
     with transaction.atomic():
         pending = ContactConfirmation.objects.select_for_update().filter(user=user).first()
-        usable = pending is not None and pending.expires_at >= now and pending.attempts < CODE_ATTEMPTS
-        if usable and secrets.compare_digest(pending.code_hash, _code_hash(code.strip())):
+        if check_code(pending, code, now=now):
             user = User.objects.select_for_update().get(pk=user.pk)
             check_contacts_free(
                 email=pending.value if pending.kind == "email" else None,
@@ -550,8 +536,5 @@ def confirm_contact(*, user: User, code: str, now: datetime | None = None) -> Co
             pending.delete()
             events.record(Event.Kind.BACKUP_LOGIN_ADDED, actor=user, subject_user=user, now=now, contact=pending.kind)
             return pending
-        if usable:
-            # committed even though the call fails: the count of wrong tries must survive
-            pending.attempts += 1
-            pending.save(update_fields=["attempts"])
+    # outside the transaction: the count of wrong tries must survive the refusal
     raise WrongCode()
