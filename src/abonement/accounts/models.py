@@ -48,3 +48,23 @@ class TrackedSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} since {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class OneTimeCode(models.Model):
+    """A code sent to a person (see accounts.codes): only its hash is kept."""
+
+    code_hash = models.CharField(max_length=128)
+    expires_at = models.DateTimeField()
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class PasswordResetCode(OneTimeCode):
+    """A code sent by SMS to a reader who has a phone but no e-mail, to set a new password (SPEC A5)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"reset code of {self.user_id} until {self.expires_at:%Y-%m-%d %H:%M}"

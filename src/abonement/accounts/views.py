@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.views import redirect_to_login
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import translation
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from abonement.accounts import services
-from abonement.accounts.forms import LoginForm, PasswordResetRequestForm
+from abonement.accounts.forms import LoginForm, PasswordResetCodeForm, PasswordResetRequestForm
 from abonement.core.errors import DomainError, add_to_form
 
 
@@ -115,8 +115,40 @@ def password_reset_request_view(request):
             except DomainError as error:
                 status = add_to_form(form, error)
             else:
-                return render(request, "accounts/password_reset_sent.html")
+                # kept for the code form, which a reader without e-mail fills in next
+                request.session[RESET_IDENTIFIER] = form.cleaned_data["identifier"]
+                code_form = PasswordResetCodeForm(initial={"identifier": form.cleaned_data["identifier"]})
+                return render(request, "accounts/password_reset_sent.html", {"form": code_form})
     return render(request, "accounts/password_reset.html", {"form": form}, status=status)
+
+
+RESET_IDENTIFIER = "password_reset_identifier"
+
+
+@sensitive_post_parameters("new_password1", "new_password2", "code")
+def password_reset_code_view(request):
+    """The code sent by SMS and a new password. A login we do not know is answered as a wrong code."""
+    form = PasswordResetCodeForm(request.POST or None, initial={"identifier": request.session.get(RESET_IDENTIFIER)})
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.reset_password_by_code(
+                    identifier=form.cleaned_data["identifier"],
+                    code=form.cleaned_data["code"],
+                    new_password=form.cleaned_data["new_password1"],
+                    ip=services.client_ip(request),
+                )
+            except ValidationError as error:
+                form.add_error("new_password1", error)
+            except DomainError as error:
+                status = add_to_form(form, error, {"wrong_code": "code"})
+            else:
+                request.session.pop(RESET_IDENTIFIER, None)
+                messages.success(request, _("Your password has been set. You can sign in now."))
+                return redirect("accounts:login")
+    return render(request, "accounts/password_reset_code.html", {"form": form}, status=status)
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):

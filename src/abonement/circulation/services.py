@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from abonement.catalog.models import Title
@@ -420,7 +420,9 @@ def request_title(*, card: Card, title: Title, now: datetime | None = None) -> R
         raise policies.AlreadyOnLoan()
     if Request.objects.filter(card=card, title=title, status=Request.Status.WAITING).exists():
         raise AlreadyRequested()
-    request = Request.objects.create(card=card, library=card.library, title=title, created_at=now)
+    request = Request.objects.create(
+        card=card, library=card.library, title=title, created_at=now, birth_date_was=card.birth_date_was_on(now)
+    )
     events.record_for_card(Event.Kind.REQUESTED, card=card, title=title, actor=card.user, now=now)
     library = card.library
     if library.notify_new_requests and library.contact_email:
@@ -851,21 +853,34 @@ def _record_expiry_events(loan_ids: list[int], *, now: datetime) -> None:
 
 
 def _notify_loans_ended(loan_ids: list[int], *, now: datetime) -> None:
+    """One notice per reader: an e-mail, or a short SMS (`loan_ended_sms`) when they gave only a phone."""
     ended = (
-        Loan.objects.filter(pk__in=loan_ids, card__user__email__gt="")
+        Loan.objects.filter(pk__in=loan_ids)
+        .filter(Q(card__user__email__gt="") | Q(card__user__phone__gt=""))
         .order_by("card_id", "title__title")
         .values_list(
-            "card_id", "card__library_id", "card__user_id", "card__user__email", "card__user__language", "title__title"
+            "card_id",
+            "card__library_id",
+            "card__user_id",
+            "card__user__email",
+            "card__user__phone",
+            "card__user__language",
+            "title__title",
         )
     )
     by_card: dict[int, tuple] = {}
-    for card_id, library_id, user_id, email, language, title in ended:
-        by_card.setdefault(card_id, (library_id, user_id, email, language, []))[4].append(title)
+    for card_id, library_id, user_id, email, phone, language, title in ended:
+        by_card.setdefault(card_id, (library_id, user_id, email, phone, language, []))[5].append(title)
     libraries = Library.objects.in_bulk({reader[0] for reader in by_card.values()})
-    for library_id, user_id, email, language, titles in by_card.values():
+    for library_id, user_id, email, phone, language, titles in by_card.values():
+        if email:
+            to, channel, kind = email, Notice.Channel.EMAIL, "loan_ended"
+        else:
+            to, channel, kind = phone, Notice.Channel.SMS, "loan_ended_sms"
         notices.queue(
-            kind="loan_ended",
-            to=email,
+            kind=kind,
+            to=to,
+            channel=channel,
             language=language,
             library=libraries[library_id],
             user=User(pk=user_id),

@@ -1,3 +1,5 @@
+from datetime import date, datetime, timedelta
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -6,6 +8,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from abonement.accounts.models import OneTimeCode
 from abonement.libraries.models import LendingMode
 
 
@@ -55,6 +58,12 @@ class Card(models.Model):
     groups = models.ManyToManyField("readers.Group", blank=True, related_name="cards", verbose_name=_("groups"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     blocked_at = models.DateTimeField(null=True, blank=True)
+    # The reader changed their own birth date (SPEC L4): the date before the first change and when it last
+    # changed. Requests made within BIRTH_DATE_CHANGE_SHOWN of the change carry the warning.
+    birth_date_was = models.DateField(_("birth date before the reader changed it"), null=True, blank=True)
+    birth_date_changed_at = models.DateTimeField(_("birth date changed by the reader"), null=True, blank=True)
+
+    BIRTH_DATE_CHANGE_SHOWN = timedelta(days=365)
 
     class Meta:
         ordering = ["number"]
@@ -77,6 +86,12 @@ class Card(models.Model):
             return None
         born = self.birth_date
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+    def birth_date_was_on(self, now: datetime) -> date | None:
+        """The birth date before the reader changed it, while the change is under a year old at `now`."""
+        if self.birth_date_changed_at is None or now - self.birth_date_changed_at >= self.BIRTH_DATE_CHANGE_SHOWN:
+            return None
+        return self.birth_date_was
 
 
 class Group(models.Model):
@@ -107,7 +122,7 @@ class CardNumberSequence(models.Model):
         return str(self.next_number)
 
 
-class ContactConfirmation(models.Model):
+class ContactConfirmation(OneTimeCode):
     """A code sent to a new e-mail or phone; the contact becomes a login once the reader types the code."""
 
     class Kind(models.TextChoices):
@@ -117,9 +132,6 @@ class ContactConfirmation(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     value = models.CharField(max_length=254)
-    code_hash = models.CharField(max_length=128)
-    expires_at = models.DateTimeField()
-    attempts = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return f"{self.kind} {self.value}"

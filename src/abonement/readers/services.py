@@ -1,15 +1,14 @@
 """Reader cards: create one or many, blank cards, edit, block, passwords, groups, merge, backup logins."""
 
-import hashlib
-import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from abonement.accounts.codes import CODE_TTL, WrongCode, code_hash, new_code
+from abonement.accounts.codes import check as check_code
 from abonement.accounts.hashers import hash_generated_password
 from abonement.accounts.identifiers import find_user
 from abonement.accounts.models import User
@@ -57,11 +56,6 @@ class GroupNameTaken(DomainError):
 class MergeRefused(DomainError):
     code = "merge_refused"
     message = _("These cards cannot be merged: %(reason)s")
-
-
-class WrongCode(DomainError):
-    code = "wrong_code"
-    message = _("The code is wrong or too old. Ask for a new one.")
 
 
 @dataclass(frozen=True)
@@ -367,12 +361,18 @@ def update_profile(
             if card.birth_date is not None:
                 waiting.filter(birth_date_was__isnull=True).update(birth_date_was=card.birth_date)
             waiting.filter(birth_date_was=birth_date).update(birth_date_was=None)
+            # kept on the card too, so requests made after the change carry it for a year
+            first_date = card.birth_date_was_on(now) or card.birth_date
+            if first_date in (None, birth_date):
+                card.birth_date_was = card.birth_date_changed_at = None
+            else:
+                card.birth_date_was, card.birth_date_changed_at = first_date, now
         if changed:
             details = {"fields": changed, "by_reader": True}
             if "birth_date" in changed and card.birth_date is not None:
                 details["birth_date_was"] = card.birth_date.isoformat()
             card.full_name, card.birth_date = full_name, birth_date
-            card.save(update_fields=["full_name", "birth_date"])
+            card.save(update_fields=["full_name", "birth_date", "birth_date_was", "birth_date_changed_at"])
             events.record_for_card(Event.Kind.READER_CHANGED, card=card, actor=user, now=now, **details)
     return cards
 
@@ -493,13 +493,6 @@ def merge_accounts(*, user: User, identifier: str, password: str, now: datetime 
 
 # ---- backup login (e-mail or phone confirmed by a code) -------------------------------------------
 
-CODE_TTL = timedelta(minutes=15)
-CODE_ATTEMPTS = 5
-
-
-def _code_hash(code: str) -> str:
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{code}".encode()).hexdigest()
-
 
 @transaction.atomic
 def start_contact_confirmation(*, user: User, kind: str, value: str, now: datetime | None = None) -> None:
@@ -509,10 +502,10 @@ def start_contact_confirmation(*, user: User, kind: str, value: str, now: dateti
         phone=value if kind == ContactConfirmation.Kind.PHONE else None,
         exclude_user=user,
     )
-    code = f"{secrets.randbelow(1_000_000):06d}"
+    code = new_code()
     ContactConfirmation.objects.filter(user=user).delete()
     ContactConfirmation.objects.create(
-        user=user, kind=kind, value=value, code_hash=_code_hash(code), expires_at=now + CODE_TTL
+        user=user, kind=kind, value=value, code_hash=code_hash(code), expires_at=now + CODE_TTL
     )
     channel = Notice.Channel.EMAIL if kind == ContactConfirmation.Kind.EMAIL else Notice.Channel.SMS
     notices.queue(
@@ -531,8 +524,7 @@ def confirm_contact(*, user: User, code: str, now: datetime | None = None) -> Co
     now = now or clock.now()
     with transaction.atomic():
         pending = ContactConfirmation.objects.select_for_update().filter(user=user).first()
-        usable = pending is not None and pending.expires_at >= now and pending.attempts < CODE_ATTEMPTS
-        if usable and secrets.compare_digest(pending.code_hash, _code_hash(code.strip())):
+        if check_code(pending, code, now=now):
             user = User.objects.select_for_update().get(pk=user.pk)
             check_contacts_free(
                 email=pending.value if pending.kind == "email" else None,
@@ -544,8 +536,5 @@ def confirm_contact(*, user: User, code: str, now: datetime | None = None) -> Co
             pending.delete()
             events.record(Event.Kind.BACKUP_LOGIN_ADDED, actor=user, subject_user=user, now=now, contact=pending.kind)
             return pending
-        if usable:
-            # committed even though the call fails: the count of wrong tries must survive
-            pending.attempts += 1
-            pending.save(update_fields=["attempts"])
+    # outside the transaction: the count of wrong tries must survive the refusal
     raise WrongCode()

@@ -78,7 +78,16 @@ def test_a_book_issued_at_the_desk_is_told_by_sms_and_an_email_reader_still_gets
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(
-    "kind", ["loan_issued", "request_approved", "request_rejected", "queue_turn", "queue_skipped", "books_issued"]
+    "kind",
+    [
+        "loan_issued",
+        "request_approved",
+        "request_rejected",
+        "queue_turn",
+        "queue_skipped",
+        "books_issued",
+        "loan_ended",
+    ],
 )
 @pytest.mark.parametrize("language", ["ru", "lv", "en"])
 def test_every_lending_sms_is_short_and_in_the_readers_language(kind, language, pupil, title_factory):
@@ -93,10 +102,43 @@ def test_every_lending_sms_is_short_and_in_the_readers_language(kind, language, 
         "loans": [loan],
         "due_at": loan.due_at,
         "reason": "—",
+        "titles": ["Solovej"],
     }
     english, _ = services.render(f"{kind}_sms", language="en", context=context)
     subject, body = services.render(f"{kind}_sms", language=language, context=context)
     assert subject and body.startswith("Skola 5: ") and len(body) <= 160
-    assert ("«Solovej»" if language == "ru" else "“Solovej”") in body or kind == "books_issued"
+    assert (
+        "«Solovej»" if language == "ru" else "„Solovej“" if kind == "loan_ended" and language == "lv" else "“Solovej”"
+    ) in body or kind == "books_issued"
     if language != "en":
         assert subject != english  # translated
+
+
+@pytest.mark.django_db
+def test_loans_that_ended_are_told_by_sms_to_a_phone_only_reader(pupil, card_factory, library, title_factory, caplog):
+    first, second = title_factory(title="Solovej"), title_factory(title="Malinovyj pelikan")
+    loans = [
+        circulation.force_issue(librarian=None, library=library, card_number=pupil.number, title=title)
+        for title in (first, second)
+    ]
+    with_email = card_factory(library=library)
+    circulation.force_issue(librarian=None, library=library, card_number=with_email.number, title=first)
+    Notice.objects.all().delete()
+
+    assert circulation.expire_due_loans(now=max(loan.due_at for loan in loans)) == 3
+
+    notice = Notice.objects.get(user=pupil.user)
+    assert notice.kind == "loan_ended_sms" and notice.channel == Notice.Channel.SMS and notice.to == "+37120000077"
+    assert "SMS to +37120000077: Skola 5: Закончился срок выдачи 2 книг." in sent_sms(notice, caplog)
+    assert len(notice.body) <= 160
+    email = Notice.objects.get(user=with_email.user)
+    assert email.kind == "loan_ended" and email.channel == Notice.Channel.EMAIL and email.to == with_email.user.email
+
+
+@pytest.mark.django_db
+def test_one_ended_loan_names_the_book_in_the_sms(pupil, library, title_factory, caplog):
+    title = title_factory(title="Solovej")
+    loan = circulation.force_issue(librarian=None, library=library, card_number=pupil.number, title=title)
+    circulation.expire_due_loans(now=loan.due_at)
+    notice = Notice.objects.get(kind="loan_ended_sms")
+    assert "Skola 5: Срок выдачи книги «Solovej» закончился." in sent_sms(notice, caplog)

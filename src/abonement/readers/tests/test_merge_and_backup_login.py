@@ -4,6 +4,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
+from abonement.accounts.codes import CODE_ATTEMPTS
 from abonement.core.models import Event
 from abonement.notifications.models import Notice
 from abonement.readers import services
@@ -103,7 +104,7 @@ class TestBackupLogin:
         assert response.status_code == 409 and "already exists" in response.content.decode()
         with transaction.atomic():
             services.start_contact_confirmation(user=card.user, kind="email", value="free@example.org")
-        for _ in range(services.CODE_ATTEMPTS):
+        for _ in range(CODE_ATTEMPTS):
             client.post("/my/backup-login/", {"action": "confirm", "code": "999999"})
         code = re.search(r"\b(\d{6})\b", Notice.objects.get(to="free@example.org").body).group(1)
         assert client.post("/my/backup-login/", {"action": "confirm", "code": code}).status_code == 400

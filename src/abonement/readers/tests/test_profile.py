@@ -80,6 +80,44 @@ class TestProfilePage:
         assert event.actor == card.user and event.library == card.library
         assert event.details == {"fields": ["birth_date"], "by_reader": True, "birth_date_was": "2008-04-01"}
 
+    def test_a_request_made_after_the_change_is_flagged_for_a_year(self, reader, staff, card, title_factory):
+        assert reader.post(URL, profile(birth_date="01.04.2006")).status_code == 302
+        later = title_factory(title="Adult book", age_rating=18)
+        assert reader.post(f"/my/titles/{later.pk}/request/").status_code == 302
+
+        page = staff.get("/staff/requests/").content.decode()
+        [request] = card.requests.all()
+        row = re.search(rf'<tr id="request-{request.pk}".*?</tr>', page, re.S).group(0)
+        assert WARNING.search(row).group(1) == "01.04.2008"
+        card.refresh_from_db()
+        assert card.birth_date_was == date(2008, 4, 1)
+
+        # a second change within the year keeps the first date on requests made after it
+        reader.post(URL, profile(birth_date="01.04.2005"))
+        second = circulation.request_title(card=card, title=title_factory(title="Second"))
+        assert second.birth_date_was == date(2008, 4, 1)
+
+        # a year after the last change new requests carry no warning
+        changed_at = Card.objects.get(pk=card.pk).birth_date_changed_at
+        a_year_on = circulation.request_title(
+            card=card, title=title_factory(title="A year on"), now=changed_at + timedelta(days=365)
+        )
+        page = staff.get("/staff/requests/").content.decode()
+        row = re.search(rf'<tr id="request-{a_year_on.pk}".*?</tr>', page, re.S).group(0)
+        assert not WARNING.search(row)
+        assert a_year_on.birth_date_was is None
+        just_before = circulation.request_title(
+            card=card, title=title_factory(title="Just before"), now=changed_at + timedelta(days=364)
+        )
+        assert just_before.birth_date_was == date(2008, 4, 1)
+
+    def test_changing_the_birth_date_back_clears_the_flag_for_later_requests(self, reader, card, title_factory):
+        reader.post(URL, profile(birth_date="01.04.2006"))
+        reader.post(URL, profile(birth_date="01.04.2008"))
+        card.refresh_from_db()
+        assert card.birth_date_was is None and card.birth_date_changed_at is None
+        assert circulation.request_title(card=card, title=title_factory()).birth_date_was is None
+
     def test_name_and_contacts_change_on_every_card_of_the_person(self, reader, card, card_factory, library_factory):
         other = card_factory(library=library_factory(name="Pilsētas bibliotēka"), user=card.user, full_name="A. Ozola")
         response = reader.post(URL, profile(full_name="Anna Kalniņa", email="", phone="+371 2000 0001"))
