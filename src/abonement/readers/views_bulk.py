@@ -1,37 +1,42 @@
-"""Bulk registration of readers (SPEC A3): paste or upload, every row checked, then all created or none.
+"""Bulk registration of readers (SPEC A3): paste or upload, every row checked, then all created or none; and
+what is printed from a batch of new passwords (the registration's, a group's): the credentials file and a sheet
+of cut-out slips.
 
-The rules live in readers/bulk.py; these views only read the request, call it and render.
+The rules live in readers/bulk.py; these views only read the request, call it and render. The passwords are
+kept for a few minutes in two halves, the session's and the browser's (printing.keep_batch).
 """
 
 import base64
-from datetime import datetime, timedelta
 
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import get_language
 
-from abonement.core import clock, tenancy
+from abonement.core import tenancy
 from abonement.core.errors import DomainError
 from abonement.core.spreadsheets import XLSX_TYPE
-from abonement.readers import bulk
+from abonement.readers import bulk, printing
 from abonement.readers.models import Card
 
-SESSION_KEY = "readers_bulk_import"
-CREDENTIALS_KEPT = timedelta(hours=1)
 ERRORS_SHOWN = 1000
 
 
-def _last_import(request, library):
-    """What the last successful import left in the session, while it is fresh and of this library."""
-    kept = request.session.get(SESSION_KEY)
-    if not kept or kept.get("library") != library.pk:
-        return None
-    if clock.now() - datetime.fromisoformat(kept["at"]) > CREDENTIALS_KEPT:
-        del request.session[SESSION_KEY]  # passwords do not linger in the session store
-        return None
-    return kept
+def _scope(library) -> str:
+    return f"bulk:{library.pk}"
+
+
+def batch_gone(request, *, back_url: str):
+    """The answer when a batch's passwords cannot be read (any more, or here): 410 with what to do instead."""
+    response = render(
+        request,
+        "readers/batch_gone.html",
+        {"minutes": printing.BATCH_SECONDS // 60, "back_url": back_url},
+        status=410,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _form_page(request, form, checked=None, status=200):
@@ -82,26 +87,40 @@ def bulk_import(request):
         checked = bulk.Checked(errors=[bulk.RowError(None, None, str(exc))], status=exc.status)
         return _form_page(request, form, checked, status=exc.status)
 
-    request.session[SESSION_KEY] = {
-        "library": library.pk,
-        "at": clock.now().isoformat(),
-        "cards": [item.card.pk for item in registered.issued],
-        "filename": registered.filename,
-        "file": base64.b64encode(registered.credentials).decode("ascii"),
-        "emailed_to": library.contact_email,
-    }
-    return redirect(reverse("staff:readers_bulk") + "?done=1")
+    response = redirect(reverse("staff:readers_bulk") + "?done=1")
+    printing.keep_batch(
+        request,
+        response,
+        scope=_scope(library),
+        path=reverse("staff:readers_bulk"),
+        secret={
+            "passwords": [[item.card.pk, item.password] for item in registered.issued],
+            "file": base64.b64encode(registered.credentials).decode("ascii"),
+        },
+        public={
+            "cards": [item.card.pk for item in registered.issued],
+            "filename": registered.filename,
+            "emailed_to": library.contact_email,
+        },
+    )
+    return response
 
 
 def _done_page(request, library):
-    kept = _last_import(request, library)
+    kept = printing.batch_public(request, scope=_scope(library))
     if kept is None:
         return redirect("staff:readers_bulk")
     cards = Card.objects.filter(library=library, pk__in=kept["cards"]).order_by("number").only("number", "full_name")
     return render(
         request,
         "readers/bulk_done.html",
-        {"cards": cards, "count": len(kept["cards"]), "emailed_to": kept["emailed_to"], "filename": kept["filename"]},
+        {
+            "cards": cards,
+            "count": len(kept["cards"]),
+            "emailed_to": kept["emailed_to"],
+            "filename": kept["filename"],
+            "minutes": printing.BATCH_SECONDS // 60,
+        },
     )
 
 
@@ -114,10 +133,12 @@ def bulk_sample(request):
 
 @tenancy.librarian_required
 def bulk_credentials(request):
-    kept = _last_import(request, tenancy.current_library(request))
-    if kept is None:
-        raise Http404
-    response = HttpResponse(base64.b64decode(kept["file"]), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="{kept["filename"]}"'
+    library = tenancy.current_library(request)
+    batch = printing.open_batch(request, scope=_scope(library))
+    if batch is None:
+        return batch_gone(request, back_url=reverse("staff:readers_bulk"))
+    filename = printing.batch_public(request, scope=_scope(library))["filename"]
+    response = HttpResponse(base64.b64decode(batch["file"]), content_type=XLSX_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"  # it holds passwords
     return response

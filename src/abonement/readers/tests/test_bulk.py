@@ -590,21 +590,23 @@ class TestAccess:
         post_paste(staff, paste(GOOD_ANNA))
         assert Card.objects.get().library == library
         assert not Notice.objects.filter(to="other@example.org").exists()
-        assert other_staff.get(CREDENTIALS_URL).status_code == 404
+        assert other_staff.get(CREDENTIALS_URL).status_code == 410
         assert other_staff.get(URL + "?done=1").url == URL  # nothing to show: back to the form
         assert "Anna Bērziņa" not in other_staff.get(URL + "?done=1", follow=True).content.decode()
         post_paste(other_staff, paste(GOOD_JANIS))
         assert Card.objects.get(full_name="Jānis Kalniņš").library == other_library
 
-    def test_credentials_are_no_longer_served_after_an_hour(self, staff):
+    def test_credentials_are_no_longer_served_after_the_window(self, staff):
         post_paste(staff, paste(GOOD_ANNA))
+        assert staff.get(CREDENTIALS_URL).status_code == 200
         session = staff.session
-        kept = session["readers_bulk_import"]
-        kept["at"] = (datetime.fromisoformat(kept["at"]) - timedelta(hours=1, minutes=1)).isoformat()
-        session["readers_bulk_import"] = kept
+        kept = session["readers_batch"]
+        kept["at"] = (datetime.fromisoformat(kept["at"]) - timedelta(minutes=15, seconds=1)).isoformat()
+        session["readers_batch"] = kept
         session.save()
-        assert staff.get(CREDENTIALS_URL).status_code == 404
-        assert "readers_bulk_import" not in staff.session
+        gone = staff.get(CREDENTIALS_URL)
+        assert gone.status_code == 410 and "The passwords are no longer available" in gone.content.decode()
+        assert "readers_batch" not in staff.session
 
     def test_readers_and_anonymous_visitors_cannot_import(self, card_factory):
         anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
