@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.formats import number_format
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from abonement.core import tenancy
 from abonement.core.errors import DomainError
@@ -66,6 +67,11 @@ def bulk_import(request):
         return _form_page(request, bulk.BulkForm(initial={"language": get_language()}))
 
     form = bulk.BulkForm(request.POST, request.FILES)
+    if form.is_valid() and form.cleaned_data["email_credentials"] and not library.contact_email:
+        form.add_error(
+            "email_credentials",
+            _("The library has no contact e-mail to send the file to: add one in the library's settings."),
+        )
     if not form.is_valid():
         return _form_page(request, form, status=400)
     checked = bulk.read_and_check(
@@ -82,6 +88,7 @@ def bulk_import(request):
             readers=checked.readers,
             language=form.cleaned_data["language"],
             notice_language=get_language(),
+            email_library=form.cleaned_data["email_credentials"],
         )
     except DomainError as exc:  # RegisteredMeanwhile: someone took an e-mail or phone since the check
         checked = bulk.Checked(errors=[bulk.RowError(None, None, str(exc))], status=exc.status)
@@ -100,7 +107,7 @@ def bulk_import(request):
         public={
             "cards": [item.card.pk for item in registered.issued],
             "filename": registered.filename,
-            "emailed_to": library.contact_email,
+            "emailed_to": library.contact_email if form.cleaned_data["email_credentials"] else "",
         },
     )
     return response
