@@ -98,7 +98,11 @@ def test_register_queues_one_notice_per_reader_and_one_for_the_library(db, libra
     library = library_factory(contact_email="lib@example.org")
     checked = bulk.check(bulk.read_paste(rows_text(5)), today=TODAY)
     registered = bulk.register(
-        librarian=librarian_factory(library=library), library=library, readers=checked.readers, language="en"
+        librarian=librarian_factory(library=library),
+        library=library,
+        readers=checked.readers,
+        language="en",
+        email_library=True,
     )
     assert len(registered.issued) == 5 and registered.filename.endswith(".xlsx")
     assert Notice.objects.filter(kind="reader_credentials").count() == 5
