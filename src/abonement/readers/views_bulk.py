@@ -7,10 +7,15 @@ kept for a few minutes in two halves, the session's and the browser's (printing.
 """
 
 import base64
+from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.formats import number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -18,10 +23,11 @@ from django.utils.translation import gettext as _
 from abonement.core import tenancy
 from abonement.core.errors import DomainError
 from abonement.core.spreadsheets import XLSX_TYPE
-from abonement.readers import bulk, printing
-from abonement.readers.models import Card
+from abonement.readers import bulk, printing, services
+from abonement.readers.models import Card, Group
 
 ERRORS_SHOWN = 1000
+SLIPS_PER_PAGE = 10  # 2 × 5 on an A4 sheet
 
 
 def _scope(library) -> str:
@@ -149,3 +155,93 @@ def bulk_credentials(request):
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"  # it holds passwords
     return response
+
+
+# ---- the slip sheet -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slip:
+    card: Card
+    password: str
+    groups: str
+
+
+def _slip_sheet(request, *, library, passwords: list, back_url: str, group: Group | None = None):
+    """A4 pages of cut-out slips, in the batch's order: library, sign-in address, card number, password, reader
+    and group (the one printed for, or all of the reader's)."""
+    cards = (
+        Card.objects.filter(library=library, pk__in=[pk for pk, _password in passwords])
+        .prefetch_related(Prefetch("groups", Group.objects.order_by("name")))
+        .in_bulk()
+    )
+    slips = [
+        Slip(
+            card=cards[pk],
+            password=password,
+            groups=group.name if group else ", ".join(g.name for g in cards[pk].groups.all()),
+        )
+        for pk, password in passwords
+        if pk in cards
+    ]
+    response = render(
+        request,
+        "readers/slip_sheet.html",
+        {
+            "library": library,
+            "pages": [slips[i : i + SLIPS_PER_PAGE] for i in range(0, len(slips), SLIPS_PER_PAGE)],
+            "count": len(slips),
+            "per_page": SLIPS_PER_PAGE,
+            "login_url": settings.SITE_URL + reverse("accounts:login"),
+            "back_url": back_url,
+            "minutes": printing.BATCH_SECONDS // 60,
+        },
+    )
+    add_never_cache_headers(response)  # no-store: the page holds passwords
+    return response
+
+
+@tenancy.librarian_required
+def bulk_slips(request):
+    library = tenancy.current_library(request)
+    batch = printing.open_batch(request, scope=_scope(library))
+    back_url = reverse("staff:readers_bulk") + "?done=1"
+    if batch is None:
+        return batch_gone(request, back_url=reverse("staff:readers_bulk"))
+    return _slip_sheet(request, library=library, passwords=batch["passwords"], back_url=back_url)
+
+
+def _group(request, group_id: int) -> Group:
+    return tenancy.get_scoped(Group.objects.filter(library=tenancy.current_library(request)), pk=group_id)
+
+
+@tenancy.librarian_required
+def group_passwords(request, group_id: int):
+    """ "New passwords and print slips" for a whole group: a confirmation page, the reset on its POST only."""
+    group = _group(request, group_id)
+    members = group.cards.order_by("full_name", "number")
+    if request.method != "POST":
+        return render(request, "readers/group_passwords.html", {"group": group, "count": members.count()})
+    issued = services.reset_group_passwords(librarian=request.user, group=group)
+    if not issued:
+        messages.info(request, _("The group has no readers: no passwords were set."))
+        return redirect("staff:group", group_id=group.pk)
+    response = redirect("staff:group_slips", group_id=group.pk)
+    printing.keep_batch(
+        request,
+        response,
+        scope=f"group:{group.pk}",
+        path=reverse("staff:group_slips", kwargs={"group_id": group.pk}),
+        secret={"passwords": [[item.card.pk, item.password] for item in issued]},
+    )
+    return response
+
+
+@tenancy.librarian_required
+def group_slips(request, group_id: int):
+    group = _group(request, group_id)
+    batch = printing.open_batch(request, scope=f"group:{group.pk}")
+    back_url = reverse("staff:group", kwargs={"group_id": group.pk})
+    if batch is None:
+        return batch_gone(request, back_url=back_url)
+    return _slip_sheet(request, library=group.library, passwords=batch["passwords"], back_url=back_url, group=group)

@@ -4,13 +4,16 @@ minutes by the librarian's own session in the librarian's own browser, and nowhe
 
 import base64
 import io
+import re
 
 import openpyxl
 import pytest
 from django.contrib.sessions.models import Session
 from django.test import Client
 
-from abonement.readers.models import Card
+from abonement.accounts.models import User
+from abonement.core.models import Event
+from abonement.readers.models import Card, Group
 from abonement.testing.factories import TEST_PASSWORD
 
 URL = "/staff/readers/bulk/"
@@ -123,3 +126,142 @@ class TestBulkBatch:
         assert "readers_batch" in staff.cookies  # the browser's half is still there, alone
         assert_gone(staff.get(CREDENTIALS_URL))
         assert staff.get(URL + "?done=1").url == URL
+
+
+SLIPS_URL = "/staff/readers/bulk/slips/"
+
+
+def slips_on(html: str) -> list[tuple[str, str]]:
+    """(card number, password) of every slip on the sheet."""
+    return re.findall(
+        r'<dd class="credential">(\d+)</dd>\s*<dt>[^<]*</dt><dd class="credential">([a-z0-9-]{17})</dd>', html
+    )
+
+
+@pytest.mark.django_db
+class TestBulkSlips:
+    def test_the_sheet_shows_each_readers_slip_with_the_login_address_and_is_not_stored(
+        self, librarian, library, settings
+    ):
+        settings.SITE_URL = "https://abonement.example.lv"
+        staff = signed_in(librarian)
+        register(staff)
+        done = staff.get(URL + "?done=1").content.decode()
+        assert SLIPS_URL in done and "was not e-mailed" in done
+        sheet = staff.get(SLIPS_URL)
+        html = sheet.content.decode()
+        assert sheet.status_code == 200 and "no-store" in sheet["Cache-Control"]
+        assert html.count('class="sheet-slip"') == 3 and html.count('class="slip-sheet"') == 1
+        assert html.count("https://abonement.example.lv/login/") == 3 and html.count("Skola 5") >= 3
+        assert "Anna Bērziņa · 5A" in html and "Jānis Kalniņš</p>" in html
+        slips = slips_on(html)
+        assert [number for number, _ in slips] == sorted(Card.objects.values_list("number", flat=True))
+        assert dict(slips) == passwords_in(staff.get(CREDENTIALS_URL).content)
+        for stored in session_store():
+            assert all(password not in stored for _, password in slips)
+        assert staff.get(SLIPS_URL).content.decode().count('class="sheet-slip"') == 3  # again, for a reprint
+        assert_gone(signed_in(librarian).get(SLIPS_URL))
+
+    def test_slips_come_ten_to_a_sheet(self, librarian):
+        staff = signed_in(librarian)
+        rows = "\n".join(f"Reader {i:02}\t01.09.2012\treader{i}@example.org\t\t5A" for i in range(23))
+        response = staff.post(URL, {"rows": rows, "language": "en"})
+        assert response.status_code == 302
+        html = staff.get(SLIPS_URL).content.decode()
+        sheets = html.split('class="slip-sheet"')[1:]
+        assert [sheet.count('class="sheet-slip"') for sheet in sheets] == [10, 10, 3]
+
+
+GROUP_READERS = ["Anna Bērziņa", "Bruno Ozols", "Cēsis Liepa"]
+
+
+@pytest.fixture
+def group(library, card_factory):
+    group = Group.objects.create(library=library, name="5A")
+    for name in GROUP_READERS:
+        card_factory(library=library, full_name=name).groups.add(group)
+    card_factory(library=library, full_name="Not in the group")
+    return group
+
+
+@pytest.mark.django_db
+class TestGroupSlips:
+    def test_the_group_page_asks_first_and_a_get_changes_nothing(self, librarian, group):
+        staff = signed_in(librarian)
+        url = f"/staff/groups/{group.pk}/passwords/"
+        assert url in staff.get(f"/staff/groups/{group.pk}/").content.decode()
+        hashes = sorted(User.objects.values_list("password", flat=True))
+        confirm = staff.get(url)
+        html = confirm.content.decode()
+        assert confirm.status_code == 200 and "Set new passwords for all 3 readers of the group “5A”?" in html
+        assert '<form method="post"' in html and "signed out everywhere" in html
+        assert sorted(User.objects.values_list("password", flat=True)) == hashes
+        assert not Event.objects.filter(kind=Event.Kind.READER_PASSWORD_RESET).exists()
+
+    def test_new_passwords_for_the_group_are_printed_work_sign_readers_out_and_are_recorded(
+        self, librarian, group, library
+    ):
+        readers = {c.full_name: c for c in Card.objects.select_related("user")}
+        signed_in_reader = Client()
+        assert (
+            signed_in_reader.post(
+                "/login/", {"identifier": readers["Bruno Ozols"].number, "password": TEST_PASSWORD}
+            ).status_code
+            == 302
+        )
+        staff = signed_in(librarian)
+        response = staff.post(f"/staff/groups/{group.pk}/passwords/")
+        slips_url = f"/staff/groups/{group.pk}/slips/"
+        assert response.status_code == 302 and response.url == slips_url
+        cookie = response.cookies["readers_batch"]
+        assert cookie["path"] == slips_url and cookie["httponly"] and cookie["samesite"] == "Strict"
+
+        sheet = staff.get(slips_url)
+        html = sheet.content.decode()
+        assert sheet.status_code == 200 and "no-store" in sheet["Cache-Control"]
+        assert "Not in the group" not in html and html.count("· 5A</p>") == 3
+        slips = slips_on(html)
+        by_number = {c.number: c for c in readers.values()}
+        assert [by_number[number].full_name for number, _ in slips] == GROUP_READERS  # in name order
+        for number, password in slips:
+            assert Client().post("/login/", {"identifier": number, "password": password}).status_code == 302
+        outsider = readers["Not in the group"]
+        assert Client().post("/login/", {"identifier": outsider.number, "password": TEST_PASSWORD}).status_code == 302
+        assert signed_in_reader.get("/my/").status_code == 302  # signed out by the reset
+        events = Event.objects.filter(kind=Event.Kind.READER_PASSWORD_RESET)
+        assert sorted(e.card.full_name for e in events) == GROUP_READERS
+        assert {(e.actor_id, e.library_id) for e in events} == {(librarian.pk, library.pk)}
+        for stored in session_store():
+            assert all(password not in stored for _, password in slips)
+        assert_gone(signed_in(librarian).get(slips_url))
+
+    def test_only_post_resets_and_another_librarys_group_is_a_404(
+        self, librarian, group, librarian_factory, library_factory
+    ):
+        other = signed_in(librarian_factory(library=library_factory()))
+        assert other.post(f"/staff/groups/{group.pk}/passwords/").status_code == 404
+        assert other.get(f"/staff/groups/{group.pk}/slips/").status_code == 404
+        assert not Event.objects.filter(kind=Event.Kind.READER_PASSWORD_RESET).exists()
+
+    def test_an_empty_group_gets_no_batch(self, librarian, library):
+        empty = Group.objects.create(library=library, name="Empty")
+        staff = signed_in(librarian)
+        response = staff.post(f"/staff/groups/{empty.pk}/passwords/", follow=True)
+        assert "The group has no readers" in response.content.decode()
+        assert "readers_batch" not in staff.session
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "question", "sheet"),
+    [
+        ("ru", "Задать новые пароли всем 3 читателям группы «5A»?", "3 листка, по 10 на страницу A4"),
+        ("lv", "Iestatīt jaunas paroles visiem 3 grupas “5A” lasītājiem?", "3 lapiņas, pa 10 uz A4 lapas"),
+    ],
+)
+def test_the_group_pages_in_russian_and_latvian(librarian, group, language, question, sheet):
+    staff = signed_in(librarian)
+    staff.post("/i18n/setlang/", {"language": language, "next": "/staff/"})
+    assert question in staff.get(f"/staff/groups/{group.pk}/passwords/").content.decode()
+    response = staff.post(f"/staff/groups/{group.pk}/passwords/")
+    assert sheet in staff.get(response.url).content.decode()
