@@ -588,12 +588,13 @@ def register(
     readers: list[services.NewReader],
     language: str,
     notice_language: str | None = None,
+    email_library: bool = False,
     now: datetime | None = None,
 ) -> Registered:
-    """Create every reader and queue the library's copy of the credentials, all or nothing.
+    """Create every reader and, when asked, queue the library's copy of the credentials, all or nothing.
 
-    Each reader's own notice is queued by `create_readers`; the library (when it has a contact e-mail) gets
-    the credentials file as an attachment. Raises `services.RegisteredMeanwhile` (409) when another
+    Each reader's own notice is queued by `create_readers`; with `email_library` the library (when it has a
+    contact e-mail) gets the credentials file as an attachment. Raises `services.RegisteredMeanwhile` (409) when another
     registration took one of the e-mails or phones after `check()`.
     """
     if not readers:
@@ -612,7 +613,7 @@ def register(
             now=now,
         )
         credentials = credentials_xlsx(library, issued, readers)
-        if library.contact_email:
+        if email_library and library.contact_email:
             notices.queue(
                 kind="bulk_credentials",
                 to=library.contact_email,
@@ -667,3 +668,11 @@ class BulkForm(forms.Form):
         help_text=_("The first row holds the column names. A chosen file is imported instead of the pasted rows."),
     )
     language = forms.ChoiceField(label=_("Language of the messages to readers"), choices=settings.LANGUAGES)
+    email_credentials = forms.BooleanField(
+        label=_("E-mail the credentials file to the library"),
+        required=False,
+        help_text=_(
+            "The file with every new password goes to the library's contact e-mail. Leave it off to download the "
+            "file or print the slips on the next page: a mailbox is one more place where passwords can leak."
+        ),
+    )

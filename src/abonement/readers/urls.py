@@ -9,6 +9,7 @@ staff_patterns = [
     path("readers/bulk/", views_bulk.bulk_import, name="readers_bulk"),
     path("readers/bulk/sample.xlsx", views_bulk.bulk_sample, name="readers_bulk_sample"),
     path("readers/bulk/credentials.xlsx", views_bulk.bulk_credentials, name="readers_bulk_credentials"),
+    path("readers/bulk/slips/", views_bulk.bulk_slips, name="readers_bulk_slips"),
     path("readers/<int:card_id>/", views.reader_detail, name="reader"),
     path("readers/<int:card_id>/edit/", views.reader_edit, name="reader_edit"),
     path("readers/<int:card_id>/lending/", views.reader_lending, name="reader_lending"),
@@ -28,6 +29,8 @@ staff_patterns = [
     path("groups/", views.group_list, name="groups"),
     path("groups/<int:group_id>/", views.group_detail, name="group"),
     path("groups/<int:group_id>/members/", views.group_members, name="group_members"),
+    path("groups/<int:group_id>/passwords/", views_bulk.group_passwords, name="group_passwords"),
+    path("groups/<int:group_id>/slips/", views_bulk.group_slips, name="group_slips"),
 ]
 
 operator_patterns = [

@@ -44,8 +44,8 @@ def paste(*lines: str) -> str:
     return "\n".join(lines)
 
 
-def post_paste(client, text: str, language: str = "en"):
-    return client.post(URL, {"rows": text, "language": language})
+def post_paste(client, text: str, language: str = "en", **extra):
+    return client.post(URL, {"rows": text, "language": language, **extra})
 
 
 def post_file(client, name: str, content: bytes, content_type: str = XLSX_TYPE):
@@ -98,7 +98,7 @@ GOOD_JANIS = "Jānis Kalniņš\t28.02.2010\tjanis@example.org\t37120000000\t"
 class TestPaste:
     def test_three_readers_groups_notices_and_a_credentials_file_whose_passwords_work(self, staff, library):
         Group.objects.create(library=library, name="5A")
-        response = post_paste(staff, paste(HEADER, GOOD_ANNA, GOOD_IVAN, GOOD_JANIS, ""))
+        response = post_paste(staff, paste(HEADER, GOOD_ANNA, GOOD_IVAN, GOOD_JANIS, ""), email_credentials="on")
         assert response.status_code == 302 and response.url == URL + "?done=1"
 
         cards = {c.full_name: c for c in Card.objects.filter(library=library).select_related("user")}
@@ -186,7 +186,7 @@ class TestPaste:
         library.save()
         response = post_paste(staff, paste(GOOD_ANNA))
         assert not Notice.objects.filter(kind="bulk_credentials").exists()
-        assert "no contact e-mail" in staff.get(response.url).content.decode()
+        assert "was not e-mailed" in staff.get(response.url).content.decode()
         assert read_xlsx(staff.get(CREDENTIALS_URL).content)[1][1] == "Anna Bērziņa"
 
 
@@ -590,21 +590,23 @@ class TestAccess:
         post_paste(staff, paste(GOOD_ANNA))
         assert Card.objects.get().library == library
         assert not Notice.objects.filter(to="other@example.org").exists()
-        assert other_staff.get(CREDENTIALS_URL).status_code == 404
+        assert other_staff.get(CREDENTIALS_URL).status_code == 410
         assert other_staff.get(URL + "?done=1").url == URL  # nothing to show: back to the form
         assert "Anna Bērziņa" not in other_staff.get(URL + "?done=1", follow=True).content.decode()
         post_paste(other_staff, paste(GOOD_JANIS))
         assert Card.objects.get(full_name="Jānis Kalniņš").library == other_library
 
-    def test_credentials_are_no_longer_served_after_an_hour(self, staff):
+    def test_credentials_are_no_longer_served_after_the_window(self, staff):
         post_paste(staff, paste(GOOD_ANNA))
+        assert staff.get(CREDENTIALS_URL).status_code == 200
         session = staff.session
-        kept = session["readers_bulk_import"]
-        kept["at"] = (datetime.fromisoformat(kept["at"]) - timedelta(hours=1, minutes=1)).isoformat()
-        session["readers_bulk_import"] = kept
+        kept = session["readers_batch"]
+        kept["at"] = (datetime.fromisoformat(kept["at"]) - timedelta(minutes=15, seconds=1)).isoformat()
+        session["readers_batch"] = kept
         session.save()
-        assert staff.get(CREDENTIALS_URL).status_code == 404
-        assert "readers_bulk_import" not in staff.session
+        gone = staff.get(CREDENTIALS_URL)
+        assert gone.status_code == 410 and "The passwords are no longer available" in gone.content.decode()
+        assert "readers_batch" not in staff.session
 
     def test_readers_and_anonymous_visitors_cannot_import(self, card_factory):
         anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
@@ -621,7 +623,7 @@ class TestAccess:
 def test_library_receives_the_file_by_real_mail(run_worker, smtp_server, library_factory, librarian_factory):
     library = library_factory(name="Skola 7", contact_email="skola7@example.lv")
     staff = signed_in(librarian_factory(library=library))
-    assert post_paste(staff, paste(HEADER, GOOD_ANNA, GOOD_IVAN, GOOD_JANIS)).status_code == 302
+    assert post_paste(staff, paste(HEADER, GOOD_ANNA, GOOD_IVAN, GOOD_JANIS), email_credentials="on").status_code == 302
     run_worker()
     by_recipient = {m["To"]: m for m in smtp_server.messages}
     assert set(by_recipient) == {"skola7@example.lv", "anna@example.org", "janis@example.org"}
@@ -634,3 +636,33 @@ def test_library_receives_the_file_by_real_mail(run_worker, smtp_server, library
     anna_password = rows[0][-1]
     assert anna_password in by_recipient["anna@example.org"].get_body(preferencelist=("plain",)).get_content()
     assert Notice.objects.filter(status=Notice.Status.SENT).count() == 4  # three readers (one by SMS) and the library
+
+
+def test_the_library_gets_no_file_by_real_mail_unless_asked(
+    run_worker, smtp_server, library_factory, librarian_factory
+):
+    library = library_factory(name="Skola 8", contact_email="skola8@example.lv")
+    staff = signed_in(librarian_factory(library=library))
+    form = staff.get(URL).content.decode()
+    assert 'name="email_credentials"' in form and "checked" not in form.split('name="email_credentials"')[1][:40]
+    response = post_paste(staff, paste(GOOD_ANNA))
+    assert response.status_code == 302
+    run_worker()
+    assert [m["To"] for m in smtp_server.messages] == ["anna@example.org"]  # the reader's own, no file
+    assert not Notice.objects.filter(kind="bulk_credentials").exists()
+    assert "was not e-mailed" in staff.get(response.url).content.decode()
+    assert read_xlsx(staff.get(CREDENTIALS_URL).content)[1][1] == "Anna Bērziņa"  # downloaded instead
+
+    assert post_paste(staff, paste(GOOD_JANIS), email_credentials="on").status_code == 302
+    run_worker()
+    to_library = [m for m in smtp_server.messages if m["To"] == "skola8@example.lv"]
+    assert len(to_library) == 1 and len(list(to_library[0].iter_attachments())) == 1
+
+
+@pytest.mark.django_db
+def test_asking_to_e_mail_the_file_without_a_library_address_is_refused(staff, library):
+    library.contact_email = ""
+    library.save()
+    response = post_paste(staff, paste(GOOD_ANNA), email_credentials="on")
+    assert response.status_code == 400 and "no contact e-mail to send the file to" in response.content.decode()
+    assert not Card.objects.exists()

@@ -53,7 +53,7 @@ class TestSchoolLibrary:
 
     def test_a_class_without_contacts_is_imported_and_its_passwords_downloaded(self, staff):
         form = staff.get("/staff/readers/bulk/").content.decode()
-        assert "for the others print them from the file you download." in form
+        assert "for the others print the slips or the file on the next page." in form
         assert "Each reader needs an e-mail or a phone" not in form
         response = staff.post("/staff/readers/bulk/", {"rows": PUPILS, "language": "lv"})
         assert response.status_code == 302
