@@ -32,7 +32,7 @@ from django.utils.translation import ngettext
 
 from abonement.catalog.models import AgeRating
 from abonement.circulation import policies
-from abonement.circulation.models import Loan, Request
+from abonement.circulation.models import CirculationRule, Loan, Request
 
 WAITING = Request.Status.WAITING
 
@@ -242,3 +242,17 @@ def staff_header(request, library) -> dict:
         waiting=Count("pk"), new=Count("pk", filter=Q(created_at__gt=seen)) if seen else Count("pk")
     )
     return {"waiting_requests": counts["waiting"], "new_requests": counts["new"] > 0}
+
+
+def paper_rule(*, item, card) -> policies.PaperRule:
+    """The circulation rule for lending `item` to `card` (one query; the choice is `policies.resolve_rule`)."""
+    library = item.library
+    owners = [pk for pk in (library.pk, library.parent_id) if pk]
+    rules = list(CirculationRule.objects.filter(library_id__in=owners))
+    return policies.resolve_rule(
+        rules,
+        library_id=library.pk,
+        parent_id=library.parent_id,
+        item_type_id=item.item_type_id,
+        category=card.category,
+    )
