@@ -218,13 +218,35 @@ class TitleAuthor(models.Model):
         return f"{self.author} — {self.title}"
 
 
+class ItemType(models.Model):
+    """A kind of paper item in a network (book, periodical, reference, AV…): circulation rules are set per type
+    (SPEC P1, P4; circulation.CirculationRule)."""
+
+    network = models.ForeignKey("libraries.Network", on_delete=models.CASCADE, related_name="item_types")
+    code = models.SlugField(_("code"), max_length=20, help_text=_("Short code as in the import files, e.g. BOOK."))
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["network", "name"]
+        verbose_name = _("item type")
+        verbose_name_plural = _("item types")
+        constraints = [models.UniqueConstraint(fields=["network", "code"], name="item_type_code_unique_in_network")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Item(models.Model):
-    """A physical copy of a paper title, owned by one library (or branch) of the title's network."""
+    """A physical copy of a paper title, owned by one library (or branch) of the title's network.
+
+    `status`, `due_date` and `in_transit_to` are kept by the circulation services (desk, reservations) in the
+    transaction that changes the loan or the hold: they are what the items view shows without joining loans."""
 
     class Status(models.TextChoices):
         ON_SHELF = "on_shelf", _("On the shelf")
         ON_LOAN = "on_loan", _("On loan")
         RESERVED = "reserved", _("Reserved")
+        SET_ASIDE = "set_aside", _("Set aside for pickup")
         IN_TRANSIT = "in_transit", _("In transit")
         READING_ROOM = "reading_room", _("Reading room only")
         LOST = "lost", _("Lost")
@@ -239,6 +261,12 @@ class Item(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ON_SHELF)
     reservable_online = models.BooleanField(_("reservable online"), default=True)
     due_date = models.DateField(_("on loan until"), null=True, blank=True)
+    item_type = models.ForeignKey(
+        ItemType, null=True, blank=True, on_delete=models.PROTECT, related_name="items", verbose_name=_("item type")
+    )
+    in_transit_to = models.ForeignKey(
+        "libraries.Library", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("to")
+    )
 
     class Meta:
         ordering = ["library", "shelf_mark", "barcode"]

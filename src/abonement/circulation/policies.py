@@ -131,3 +131,78 @@ def check_can_queue(*, has_copies: bool, may_acquire: bool) -> None:
     ever be served (issue #13). The librarian may still get one on request."""
     if not has_copies and not may_acquire:
         raise NoCopyToQueueFor()
+
+
+# --- Paper circulation (SPEC P1, P4, P5; issue #14) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaperRule:
+    """The circulation rule for one paper loan: a `CirculationRule` row's terms, or the defaults."""
+
+    loan_days: int = 30
+    renewals_allowed: int = 2
+    fine_per_day: int = 0
+    fine_cap: int | None = None
+    reservable_online: bool = True
+    reading_room_only: bool = False
+
+    @classmethod
+    def of(cls, row) -> "PaperRule":
+        return cls(
+            loan_days=row.loan_days,
+            renewals_allowed=row.renewals_allowed,
+            fine_per_day=row.fine_per_day,
+            fine_cap=row.fine_cap,
+            reservable_online=row.reservable_online,
+            reading_room_only=row.reading_room_only,
+        )
+
+    def fine_for(self, overdue_days: int) -> int:
+        """The fine for an item `overdue_days` late, capped per item (cents or kopecks)."""
+        fine = max(overdue_days, 0) * self.fine_per_day
+        return fine if self.fine_cap is None else min(fine, self.fine_cap)
+
+
+DEFAULT_PAPER_RULE = PaperRule()
+
+
+def resolve_rule(
+    rules, *, library_id: int, parent_id: int | None, item_type_id: int | None, category: str
+) -> PaperRule:
+    """The one place that picks the rule of a paper loan. `rules` are the CirculationRule rows (or any objects
+    with `library_id`, `item_type_id`, `reader_category` and the terms) of the library and of its central library.
+
+    The library's own rules win over the central library's; among them the most specific one: item type and
+    reader category, then item type, then reader category, then the general rule. No rule: the defaults."""
+    wanted = [(item_type_id, category), (item_type_id, ""), (None, category), (None, "")]
+    for owner in (library_id, parent_id):
+        if owner is None:
+            continue
+        by_key = {(row.item_type_id, row.reader_category): row for row in rules if row.library_id == owner}
+        for key in wanted:
+            row = by_key.get(key)
+            if row is not None:
+                return PaperRule.of(row)
+    return DEFAULT_PAPER_RULE
+
+
+class DebtorBlocked(DomainError):
+    code = "debtor_blocked"
+    status = 403
+    message = _(
+        "You cannot reserve or request books until you %(what)s. Overdue books: %(overdue)d; fines owed: %(owed)s."
+    )
+
+
+def check_not_debtor(*, overdue_items: int, fines_owed: int, threshold: int, currency: str) -> None:
+    """SPEC P4: a reader with an overdue item, or owing `threshold` or more, may not reserve or make free-form
+    requests until they return it or pay. `fines_owed` and `threshold` are in cents or kopecks."""
+    if overdue_items or fines_owed >= max(threshold, 1):
+        what = _("return the overdue books") if overdue_items else _("pay the fines")
+        raise DebtorBlocked(what=what, overdue=overdue_items, owed=format_money(fines_owed, currency))
+
+
+def format_money(amount: int, currency: str) -> str:
+    """12345, "EUR" → "123.45 EUR" (amounts are kept in cents or kopecks)."""
+    return f"{amount // 100}.{amount % 100:02d} {currency}"

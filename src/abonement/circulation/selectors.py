@@ -32,7 +32,7 @@ from django.utils.translation import ngettext
 
 from abonement.catalog.models import AgeRating
 from abonement.circulation import policies
-from abonement.circulation.models import Loan, Request
+from abonement.circulation.models import CirculationRule, Loan, Request
 
 WAITING = Request.Status.WAITING
 
@@ -242,3 +242,33 @@ def staff_header(request, library) -> dict:
         waiting=Count("pk"), new=Count("pk", filter=Q(created_at__gt=seen)) if seen else Count("pk")
     )
     return {"waiting_requests": counts["waiting"], "new_requests": counts["new"] > 0}
+
+
+def paper_rule(*, item, card) -> policies.PaperRule:
+    """The circulation rule for lending `item` to `card` (one query; the choice is `policies.resolve_rule`)."""
+    library = item.library
+    owners = [pk for pk in (library.pk, library.parent_id) if pk]
+    rules = list(CirculationRule.objects.filter(library_id__in=owners))
+    return policies.resolve_rule(
+        rules,
+        library_id=library.pk,
+        parent_id=library.parent_id,
+        item_type_id=item.item_type_id,
+        category=card.category,
+    )
+
+
+def overdue_paper_loans(card, *, now):
+    """The card's open paper loans past their due date."""
+    return Loan.objects.filter(card=card, ended_at__isnull=True, due_at__lt=now, copy__item__isnull=False)
+
+
+def check_not_debtor(card, *, now) -> None:
+    """Raise `policies.DebtorBlocked` when the card's reader is a debtor (SPEC P4)."""
+    library = card.library
+    policies.check_not_debtor(
+        overdue_items=overdue_paper_loans(card, now=now).count(),
+        fines_owed=card.fines_owed,
+        threshold=library.debtor_fine_threshold,
+        currency=library.currency,
+    )

@@ -105,6 +105,39 @@ class Library(models.Model):
         default=False,
         help_text=_("For school libraries that print the credentials slip for their pupils."),
     )
+    # Paper circulation (SPEC P2, P4, P5, N1; issue #14). Deadlines count opening days (libraries.calendar).
+    max_reservations = models.PositiveSmallIntegerField(
+        _("open reservations per reader at most"), default=3, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    pickup_opening_days = models.PositiveSmallIntegerField(
+        _("days to collect a book set aside"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("Counted in opening days; the deadline is the closing time of the last of them."),
+    )
+    due_reminder_opening_days = models.PositiveSmallIntegerField(
+        _("remind of the due date, opening days before"),
+        default=2,
+        validators=[MaxValueValidator(30)],
+        help_text=_("0: no reminder."),
+    )
+    overdue_notice_every_days = models.PositiveSmallIntegerField(
+        _("repeat the overdue notice every N days"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("The first overdue notice goes on the first day overdue."),
+    )
+    debtor_fine_threshold = models.PositiveIntegerField(
+        _("fines that block a reader, from"),
+        default=500,
+        help_text=_("In cents or kopecks: a reader owing this much or more cannot reserve or request books."),
+    )
+    automatic_renewal = models.BooleanField(
+        _("renew at once when the rules allow"),
+        default=False,
+        help_text=_("Untick to review each renewal request yourself."),
+    )
+    currency = models.CharField(_("currency of fines"), max_length=3, default="EUR", help_text=_("EUR, RUB…"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -187,3 +220,46 @@ class CreditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.library}: {self.amount:+d} ({self.kind})"
+
+
+class OpeningHours(models.Model):
+    """When a library is open on a weekday (SPEC P2). Several rows a day allow a lunch break; they may not overlap
+    (checked in `libraries.calendar.check_hours`). A branch without hours of its own keeps its central library's."""
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(
+        _("weekday"), validators=[MaxValueValidator(6)], help_text=_("0 is Monday, 6 is Sunday.")
+    )
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        ordering = ["library", "weekday", "opens"]
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        constraints = [
+            models.CheckConstraint(condition=Q(closes__gt=models.F("opens")), name="opening_hours_close_after_open"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="opening_hours_weekday_0_6"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.library}: {self.weekday} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class ClosedDay(models.Model):
+    """A date a library is closed although its weekday is open: a public holiday, a sanitary day. A central
+    library's closed days close its branches too."""
+
+    library = models.ForeignKey(Library, on_delete=models.CASCADE, related_name="closed_days")
+    day = models.DateField(_("date"))
+    name = models.CharField(_("why closed"), max_length=200)
+    public_holiday = models.BooleanField(_("public holiday"), default=False)
+
+    class Meta:
+        ordering = ["library", "day"]
+        verbose_name = _("closed day")
+        verbose_name_plural = _("closed days")
+        constraints = [models.UniqueConstraint(fields=["library", "day"], name="one_closed_day_per_library_and_date")]
+
+    def __str__(self) -> str:
+        return f"{self.library}: {self.day} {self.name}"

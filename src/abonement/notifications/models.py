@@ -37,6 +37,9 @@ class Notice(models.Model):
     created_at = models.DateTimeField(_("created"))
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # Notices of a periodic job (due-date reminder, overdue notice) carry a key such as "overdue:<loan>:<date>":
+    # a job run twice, or by two workers at once, writes each of them once.
+    dedupe_key = models.CharField(max_length=120, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -12,6 +12,16 @@ from abonement.accounts.models import OneTimeCode
 from abonement.libraries.models import LendingMode
 
 
+class ReaderCategory(models.TextChoices):
+    """Who the reader is, for circulation rules that differ by reader (SPEC P4; circulation.CirculationRule)."""
+
+    ADULT = "adult", _("Adult")
+    CHILD = "child", _("Child")
+    PUPIL = "pupil", _("Pupil or student")
+    SENIOR = "senior", _("Senior")
+    STAFF = "staff", _("Library staff")
+
+
 class CardLendingMode(models.TextChoices):
     DEFAULT = "default", _("Library default")
     SELF_SERVICE = LendingMode.SELF_SERVICE.value, LendingMode.SELF_SERVICE.label
@@ -64,11 +74,22 @@ class Card(models.Model):
     birth_date_changed_at = models.DateTimeField(_("birth date changed by the reader"), null=True, blank=True)
 
     BIRTH_DATE_CHANGE_SHOWN = timedelta(days=365)
+    category = models.CharField(
+        _("reader category"),
+        max_length=10,
+        choices=ReaderCategory.choices,
+        default=ReaderCategory.ADULT,
+        db_default=ReaderCategory.ADULT,
+    )
+    # The fine balance, in cents or kopecks of the library's currency: changed only with a FineEntry row in the
+    # same transaction (circulation.fines), so it always equals the ledger's sum.
+    fines_owed = models.PositiveIntegerField(_("fines owed"), default=0, db_default=0)
 
     class Meta:
         ordering = ["number"]
         verbose_name = _("reader card")
         indexes = [models.Index(fields=["library", "full_name"]), models.Index(fields=["library", "status"])]
+        constraints = [models.CheckConstraint(condition=Q(fines_owed__gte=0), name="card_fines_owed_not_negative")]
 
     def __str__(self) -> str:
         return f"{self.number} {self.full_name}".strip()
