@@ -102,3 +102,15 @@ def test_without_hours_the_opening_weekdays_apply(db, library_factory):
     assert calendar.closing_time(date(2026, 11, 23)) == datetime(
         2026, 11, 23, 18, tzinfo=zoneinfo.ZoneInfo("Europe/Moscow")
     )
+
+
+def test_public_holidays_of_latvia_and_russia():
+    from abonement.libraries.holidays import public_holidays, western_easter
+
+    assert western_easter(2026) == date(2026, 4, 5) and western_easter(2027) == date(2027, 3, 28)
+    lv = dict(public_holidays("lv", 2026))
+    assert {date(2026, 4, 3), date(2026, 4, 6), date(2026, 6, 23), date(2026, 6, 24), date(2026, 11, 18)} <= set(lv)
+    # 4 May 2026 is a Monday: no transfer; 18 November 2028 is a Saturday: Monday 20th is off too
+    assert date(2026, 5, 5) not in lv and date(2028, 11, 20) in dict(public_holidays("lv", 2028))
+    ru = dict(public_holidays("ru", 2026))
+    assert {date(2026, 1, 7), date(2026, 5, 9), date(2026, 11, 4)} <= set(ru) and len(ru) == 14
