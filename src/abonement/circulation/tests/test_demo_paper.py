@@ -4,13 +4,16 @@ deadline, a waiting reservation and a queue — and running the demo twice chang
 
 import pytest
 from django.db.models import Sum
+from django.test import Client
+from django.urls import reverse
 
 from abonement.catalog.models import Item, ItemType
 from abonement.circulation import selectors
+from abonement.circulation.demo import QUEUE_TITLE
 from abonement.circulation.models import CirculationRule, Copy, FineEntry, Hold, Loan, Request
 from abonement.circulation.policies import DebtorBlocked
 from abonement.core import clock
-from abonement.core.demo import load_demo
+from abonement.core.demo import DEMO_PASSWORD, load_demo
 from abonement.core.models import Event
 from abonement.libraries.calendar import calendar_for
 from abonement.libraries.holidays import public_holidays
@@ -127,3 +130,26 @@ def test_demo_public_library_lends_paper_books(settings, tmp_path):
     before = snapshot()
     load_demo()
     assert snapshot() == before
+
+
+@pytest.mark.django_db
+def test_demo_paper_pages_open(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    load_demo()
+    queued = Item.objects.get(title__control_number=QUEUE_TITLE)
+
+    anonymous = Client(HTTP_ACCEPT_LANGUAGE="en")
+    page = anonymous.get(reverse("catalog:title", args=[queued.title_id]))
+    assert page.status_code == 200 and "Dvēseļu putenis" in page.content.decode()
+
+    debtor = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert debtor.post("/login/", {"identifier": "2000002", "password": DEMO_PASSWORD}).status_code == 302
+    assert debtor.get(reverse("circulation:my_books")).status_code == 200
+
+    staff = Client(HTTP_ACCEPT_LANGUAGE="en")
+    assert staff.post("/login/", {"identifier": "librarian2", "password": DEMO_PASSWORD}).status_code == 302
+    card = Card.objects.get(number="2000002")
+    assert staff.get(reverse("staff:reader", args=[card.pk])).status_code == 200
+    report = staff.get(reverse("staff:report_events"), {"preset": "month", "kinds": ["checked_out", "fine_charged"]})
+    assert report.status_code == 200
+    assert {row[2] for row in report.context["rows"]} == {"Izsniegts", "Aprēķināts sods"}  # librarian2 reads Latvian
