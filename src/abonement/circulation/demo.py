@@ -187,17 +187,20 @@ class _Desk:
             Event.Kind.CHECKED_IN, card=loan.card, actor=self.librarian, now=at, title=loan.title, item=item.barcode
         )
 
-    def charge_daily_fines(self, loan: Loan, *, until: date) -> None:
-        """One charge per overdue day (the day after the due date up to `until`), capped per item."""
-        card = Card.objects.get(pk=loan.card_id)
-        rule = selectors.paper_rule(item=loan.copy.item, card=card)
-        tz = calendar_for(loan.library).time_zone
-        for overdue_days in range(1, (until - loan.last_day).days + 1):
-            amount = rule.fine_for(overdue_days) - rule.fine_for(overdue_days - 1)
-            if amount <= 0:
-                break
-            day = loan.last_day + timedelta(days=overdue_days)
-            at = datetime.combine(day, time(0, 5), tzinfo=tz)
+    def charge_daily_fines(self, loans: list[Loan], *, until: date) -> None:
+        """One charge per overdue day of each loan (the day after its due date up to `until`), capped per item,
+        written in the order of the days so the ledger's running balance follows time."""
+        charges = []
+        for loan in loans:
+            rule = selectors.paper_rule(item=loan.copy.item, card=loan.card)
+            for overdue_days in range(1, (until - loan.last_day).days + 1):
+                amount = rule.fine_for(overdue_days) - rule.fine_for(overdue_days - 1)
+                if amount <= 0:
+                    break
+                charges.append((loan.last_day + timedelta(days=overdue_days), loan.pk, loan, amount))
+        for day, _pk, loan, amount in sorted(charges, key=lambda charge: charge[:2]):
+            at = datetime.combine(day, time(0, 5), tzinfo=calendar_for(loan.library).time_zone)
+            card = Card.objects.get(pk=loan.card_id)
             self._fine(card, loan=loan, kind=FineEntry.Kind.CHARGE, amount=amount, at=at, charged_for=day)
 
     def pay(self, card: Card, *, amount: int, at: datetime) -> None:
@@ -280,16 +283,17 @@ def _paper_circulation_demo(*, public, branch, librarian, make_user, now: dateti
     # Jānis, the debtor: a book returned 9 days late (fined 0.90, paid 0.50) and two overdue, fined daily (a debtor
     # cannot reserve: the reservations below are other readers').
     today = calendar_for(public).local_date(now)
-    returned = desk.check_out(on_shelf(public).first(), janis, days_ago=40)
+    returned = desk.check_out(on_shelf(public).first(), janis, days_ago=50)
     late_until = returned.last_day + timedelta(days=9)
-    desk.charge_daily_fines(returned, until=late_until)
+    desk.charge_daily_fines([returned], until=late_until)
     returned_at = datetime.combine(late_until, time(12), tzinfo=calendar_for(public).time_zone)
     desk.check_in(returned, at=returned_at)
     desk.pay(janis, amount=50, at=returned_at + timedelta(minutes=1))
+    overdue = []
     for days_ago in (35, 27):
         taken = Loan.objects.filter(card=janis).values("title_id")
-        overdue = desk.check_out(on_shelf(public, exclude_titles=taken).first(), janis, days_ago=days_ago)
-        desk.charge_daily_fines(overdue, until=today)
+        overdue.append(desk.check_out(on_shelf(public, exclude_titles=taken).first(), janis, days_ago=days_ago))
+    desk.charge_daily_fines(overdue, until=today)
 
     # The queue: the one copy of QUEUE_TITLE is on loan to Ilze; Pēteris, then Marta, wait for it.
     queued = Item.objects.select_related("library", "title").get(title__control_number=QUEUE_TITLE)

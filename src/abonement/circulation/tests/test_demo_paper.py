@@ -95,7 +95,11 @@ def test_demo_public_library_lends_paper_books(settings, tmp_path):
     for number in ("2000001", "2000003"):  # who reserved is no debtor
         selectors.check_not_debtor(Card.objects.get(number=number), now=now)
     for card in Card.objects.filter(fine_entries__isnull=False).distinct():
-        assert FineEntry.objects.filter(card=card).aggregate(total=Sum("amount"))["total"] == card.fines_owed
+        balance = 0
+        for entry in FineEntry.objects.filter(card=card).order_by("at", "id"):  # the running balance follows time
+            balance += entry.amount
+            assert entry.balance_after == balance, entry
+        assert balance == card.fines_owed
 
     # Set aside: a READY hold with its item, due at the closing time of an opening day, in each library.
     ready = Hold.objects.filter(status=Hold.Status.READY).select_related("item", "library")
