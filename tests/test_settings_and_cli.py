@@ -193,7 +193,7 @@ def test_a_demo_database_is_not_served_without_debug(settings):
 def test_demo_accounts_check_only_in_production(settings):
     settings.DEBUG = True
     load_demo()
-    assert demo_accounts().count() == 5
+    assert demo_accounts().count() == 10  # staff, the school reader and the public library's five readers
     assert demo_accounts_in_production() == []
     settings.DEBUG = False
     assert [error.id for error in demo_accounts_in_production()] == ["core.E001"]
@@ -204,9 +204,11 @@ def test_demo_accounts_loaded_before_the_marker_are_found_by_their_password(sett
     load_demo()
     User.objects.filter(username="librarian").update(password=make_password(DEMO_PASSWORD))  # a random salt
     User.objects.filter(username="operator").update(password=make_password("chosen-by-the-operator"))
-    assert sorted(demo_accounts().values_list("username", flat=True)) == ["1000001", "admin", "librarian", "librarian2"]
+    readers = ["2000001", "2000002", "2000003", "2000004", "2000005"]
+    expected = ["1000001", *readers, "admin", "librarian", "librarian2"]
+    assert sorted(demo_accounts().values_list("username", flat=True)) == expected
     settings.DEBUG = False
-    assert "1000001, admin, librarian, librarian2." in demo_accounts_in_production()[0].msg
+    assert f"1000001, {', '.join(readers)}, admin, librarian, librarian2." in demo_accounts_in_production()[0].msg
 
 
 SERVER_ERROR = """

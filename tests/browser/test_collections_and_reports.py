@@ -23,6 +23,16 @@ from abonement.notifications.models import Notice
 from abonement.readers.models import Group
 from abonement.testing.factories import TEST_PASSWORD
 
+GENERAL_HEADER = [
+    "Day",
+    "Loans issued",
+    "of them e-books",
+    "of them paper books",
+    "Visits",
+    "Registrations",
+    "Credits spent",
+]
+
 pytestmark = pytest.mark.browser
 
 
@@ -201,9 +211,10 @@ def test_librarian_reads_the_week_downloads_xlsx_and_csv_and_gets_an_error_for_a
     today = now.astimezone(tz).date()
     week = [today - timedelta(days=6 - n) for n in range(7)]
     # day → (loans issued, visits, registrations, credits spent)
-    expected = {day: (0, 0, 0, 0) for day in week}
-    expected[three_days_ago.astimezone(tz).date()] = (1, 0, 0, 3)
-    expected[today] = (2, 0, 0, 4)
+    # loans issued, of them e-books, of them paper books, visits, registrations, credits spent
+    expected = {day: (0, 0, 0, 0, 0, 0) for day in week}
+    expected[three_days_ago.astimezone(tz).date()] = (1, 1, 0, 0, 0, 3)
+    expected[today] = (2, 2, 0, 0, 0, 4)
 
     sign_in(page, librarian.username, TEST_PASSWORD)
     expect(page).to_have_url(path_is("/staff/"))
@@ -225,7 +236,7 @@ def test_librarian_reads_the_week_downloads_xlsx_and_csv_and_gets_an_error_for_a
     form = page.locator("form.report-form")
     expect(form.get_by_label(label("Start of period"))).to_have_value(week[0].isoformat())
     expect(form.get_by_label(label("End of period"))).to_have_value(week[-1].isoformat())
-    expect(table.locator("thead th")).to_have_text(["Day", "Loans issued", "Visits", "Registrations", "Credits spent"])
+    expect(table.locator("thead th")).to_have_text(GENERAL_HEADER)
     rows = table.locator("tbody tr")
     expect(rows).to_have_count(7)
     shown = [[int(cell) for cell in rows.nth(i).locator("td").all_inner_texts()[1:]] for i in range(7)]
@@ -245,7 +256,7 @@ def test_librarian_reads_the_week_downloads_xlsx_and_csv_and_gets_an_error_for_a
     sheet = workbook.active
     assert sheet.title == "General"
     cells = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert cells[0] == ["Day", "Loans issued", "Visits", "Registrations", "Credits spent"]
+    assert cells[0] == GENERAL_HEADER
     assert [[row[0].date(), *row[1:]] for row in cells[1:]] == [[day, *expected[day]] for day in week]
 
     # the csv: UTF-8 with a BOM, the same figures
@@ -257,7 +268,7 @@ def test_librarian_reads_the_week_downloads_xlsx_and_csv_and_gets_an_error_for_a
     raw = download.path().read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
-    assert lines[0] == ["Day", "Loans issued", "Visits", "Registrations", "Credits spent"]
+    assert lines[0] == GENERAL_HEADER
     assert lines[1:] == [[day.isoformat(), *(str(n) for n in expected[day])] for day in week]
     expect(page.get_by_role("heading", level=2)).to_have_text(f"General: {week[0]:%d.%m.%Y} – {week[-1]:%d.%m.%Y}")
 

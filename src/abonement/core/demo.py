@@ -10,6 +10,7 @@ from django.db import transaction
 
 from abonement.accounts.models import User
 from abonement.catalog.demo import load_catalog_demo
+from abonement.circulation.demo import PAPER_READER_LOGINS, load_paper_demo
 from abonement.collections.demo import load_collections_demo
 from abonement.libraries.models import LendingMode, Library, Network, StaffMembership
 from abonement.readers.models import Card
@@ -20,7 +21,7 @@ DEMO_PASSWORD = "demo12345"  # noqa: S105 — documented demo-only password
 # re-hash it with a random salt; a real password set later gets a random salt and the account stops counting.
 DEMO_PASSWORD_SALT = "abonementDemoAccountPublicPassword"  # noqa: S105 — a marker, not a secret
 DEMO_NETWORK = "demo"
-DEMO_LOGINS = ("admin", "operator", "librarian", "librarian2", "1000001")
+DEMO_LOGINS = ("admin", "operator", "librarian", "librarian2", "1000001", *PAPER_READER_LOGINS)
 
 
 def _user(username: str, **fields) -> User:
@@ -108,6 +109,7 @@ def load_demo() -> dict:
     load_catalog_demo(network, [school, public, branch])
     _demo_lending(operator=operator, librarian=librarian, school=school, public=public, reader_card=reader.cards.get())
     load_collections_demo(school)
+    load_paper_demo(network=network, public=public, branch=branch, librarian=librarian2, make_user=_user)
     return {
         "network": network,
         "libraries": [school, public, branch],

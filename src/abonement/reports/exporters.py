@@ -29,8 +29,19 @@ def band_label(band: str) -> str:
 
 
 def general_table(library: Library, period: Period, **_params) -> Table:
-    rows = [[d.day, d.issued, d.visits, d.registrations, d.credits_spent] for d in statistics.general(library, period)]
-    header = [_("Day"), _("Loans issued"), _("Visits"), _("Registrations"), _("Credits spent")]
+    rows = [
+        [d.day, d.issued, d.ebooks, d.paper, d.visits, d.registrations, d.credits_spent]
+        for d in statistics.general(library, period)
+    ]
+    header = [
+        _("Day"),
+        _("Loans issued"),
+        _("of them e-books"),
+        _("of them paper books"),
+        _("Visits"),
+        _("Registrations"),
+        _("Credits spent"),
+    ]
     return Table("general", _("General"), header, rows)
 
 

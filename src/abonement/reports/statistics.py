@@ -38,7 +38,28 @@ EVENT_REPORT_KINDS = [
     Event.Kind.READER_BLOCKED,
     Event.Kind.READER_UNBLOCKED,
     Event.Kind.CREDITS_GRANTED,
+    # Paper circulation (SPEC P1–P7, issue #14).
+    Event.Kind.CHECKED_OUT,
+    Event.Kind.CHECKED_IN,
+    Event.Kind.RESERVED,
+    Event.Kind.RESERVATION_APPROVED,
+    Event.Kind.RESERVATION_REFUSED,
+    Event.Kind.RESERVATION_CANCELLED,
+    Event.Kind.RESERVATION_LAPSED,
+    Event.Kind.SET_ASIDE,
+    Event.Kind.HOLD_LAPSED,
+    Event.Kind.RENEWAL_REQUESTED,
+    Event.Kind.RENEWED,
+    Event.Kind.RENEWAL_REFUSED,
+    Event.Kind.FINE_CHARGED,
+    Event.Kind.FINE_PAID,
+    Event.Kind.FINE_WAIVED,
+    Event.Kind.BLOCK_OVERRIDDEN,
+    Event.Kind.CALENDAR_CHANGED,
+    Event.Kind.CIRCULATION_RULE_CHANGED,
 ]
+# A loan issued (SPEC R1, R4): an e-book issue or a paper check-out at the desk.
+LOAN_KINDS = [Event.Kind.ISSUED, Event.Kind.CHECKED_OUT]
 AGE_BANDS = ["0-14", "15-30", "31+", "unknown"]
 
 
@@ -142,18 +163,26 @@ def _count_per_day(queryset, period: Period, *, group_by=(), value=None) -> list
 @dataclass
 class DayFigures:
     day: date
-    issued: int = 0
+    issued: int = 0  # loans issued, e-book and paper
     visits: int = 0
     registrations: int = 0
     credits_spent: int = 0
+    ebooks: int = 0  # of `issued`: e-book issues
+    paper: int = 0  # of `issued`: paper check-outs
 
 
 def general(library: Library, period: Period) -> list[DayFigures]:
     figures = {day: DayFigures(day) for day in period.days}
-    events = Event.objects.filter(library=library, kind__in=[Event.Kind.ISSUED, Event.Kind.READER_REGISTERED])
+    events = Event.objects.filter(library=library, kind__in=[*LOAN_KINDS, Event.Kind.READER_REGISTERED])
+    fields = {
+        Event.Kind.ISSUED: "ebooks",
+        Event.Kind.CHECKED_OUT: "paper",
+        Event.Kind.READER_REGISTERED: "registrations",
+    }
     for row in _count_per_day(events, period, group_by=["kind"]):
-        field = "issued" if row["kind"] == Event.Kind.ISSUED else "registrations"
-        setattr(figures[row["day"]], field, row["n"])
+        setattr(figures[row["day"]], fields[row["kind"]], row["n"])
+    for figure in figures.values():
+        figure.issued = figure.ebooks + figure.paper
     spent = CreditEntry.objects.filter(library=library, kind=CreditEntry.Kind.ACQUISITION)
     for row in _count_per_day(spent, period, value=Sum("amount")):
         figures[row["day"]].credits_spent = -row["n"]
@@ -203,11 +232,12 @@ def attendance(library: Library, period: Period) -> list[tuple[date, dict[str, i
 
 
 def circulation(library: Library, period: Period) -> list[dict]:
-    """Per title: copies acquired and loans issued in the period, most issued first."""
+    """Per title: copies acquired and loans issued (e-book issues and paper check-outs) in the period, most issued
+    first."""
     return list(
         Event.objects.filter(
             library=library,
-            kind__in=[Event.Kind.COPY_ACQUIRED, Event.Kind.ISSUED],
+            kind__in=[Event.Kind.COPY_ACQUIRED, *LOAN_KINDS],
             at__gte=period.since,
             at__lt=period.until,
             title__isnull=False,
@@ -215,7 +245,7 @@ def circulation(library: Library, period: Period) -> list[dict]:
         .values("title_id", "title__title")
         .annotate(
             acquired=Count("id", filter=Q(kind=Event.Kind.COPY_ACQUIRED)),
-            issued=Count("id", filter=Q(kind=Event.Kind.ISSUED)),
+            issued=Count("id", filter=Q(kind__in=LOAN_KINDS)),
         )
         .order_by("-issued", "-acquired", "title__title", "title_id")
     )

@@ -13,7 +13,8 @@ class Command(BaseCommand):
         load_demo()
         self.stdout.write(
             self.style.SUCCESS(
-                f"Demo data ready. Logins: operator, librarian, librarian2, reader card 1000001, admin; "
+                f"Demo data ready. Logins: operator, librarian, librarian2, reader card 1000001, admin, "
+                f"public library readers 2000001-2000005; "
                 f"password {DEMO_PASSWORD}."
             )
         )
