@@ -342,9 +342,7 @@ def _lapse(hold: Hold, item: Item, *, now: datetime) -> None:
 def join_paper_queue(*, card: Card, title: Title, library: Library, now: datetime | None = None) -> Hold:
     """A place in the title's queue at `library`, when every copy there that is lent home is out."""
     now = now or clock.now()
-    items = list(
-        Item.objects.select_for_update(of=("self",)).filter(title=title, library=library).order_by("pk")
-    )
+    items = list(Item.objects.select_for_update(of=("self",)).filter(title=title, library=library).order_by("pk"))
     if any(item.status == Item.Status.ON_SHELF for item in items):
         raise CopyOnShelf(library=library.name)
     if not any(item.status in LENDABLE_OUT for item in items):

@@ -14,9 +14,7 @@ urlpatterns = [
     path("requests/<int:request_id>/cancel/", views.cancel_request, name="cancel_request"),
     path("holds/<int:hold_id>/leave/", views.leave_queue, name="leave_queue"),
     path("items/<int:item_id>/reserve/", views_reservations.reserve, name="reserve"),
-    path(
-        "titles/<int:title_id>/queue/<int:library_id>/", views_reservations.join_paper_queue, name="paper_queue"
-    ),
+    path("titles/<int:title_id>/queue/<int:library_id>/", views_reservations.join_paper_queue, name="paper_queue"),
     path("reservations/<int:request_id>/cancel/", views_reservations.cancel_reservation, name="cancel_reservation"),
 ]
 

@@ -120,9 +120,7 @@ def join_paper_queue(request, title_id: int, library_id: int):
 @login_required
 @require_POST
 def cancel_reservation(request, request_id: int):
-    reservation = get_object_or_404(
-        Request, pk=request_id, card__user=request.user, kind=Request.Kind.RESERVATION
-    )
+    reservation = get_object_or_404(Request, pk=request_id, card__user=request.user, kind=Request.Kind.RESERVATION)
     reservations.cancel_reservation(card=reservation.card, request=reservation)
     messages.success(request, _("Reservation cancelled."))
     return _my_books()

@@ -204,9 +204,7 @@ def test_staff_approve_in_bulk_and_refuse_with_a_reason(card_factory, library, s
     client = signed_in(staff)
     page = client.get("/staff/reservations/").content.decode()
     assert all(f'value="{r.pk}"' in page for r in asked)
-    response = client.post(
-        "/staff/reservations/decide/", {"request": [asked[0].pk, asked[1].pk], "action": "approve"}
-    )
+    response = client.post("/staff/reservations/decide/", {"request": [asked[0].pk, asked[1].pk], "action": "approve"})
     assert response.status_code == 302
     assert set(Request.objects.filter(status=Request.Status.APPROVED).values_list("pk", flat=True)) == {
         asked[0].pk,
@@ -319,7 +317,9 @@ def test_a_lapsed_item_with_nobody_waiting_goes_back_to_the_shelf(card, item, st
 
 
 def lend(item, card, *, started, due, ended=None) -> Loan:
-    copy, _ = Copy.objects.get_or_create(item=item, defaults={"library": item.library, "title": item.title, "acquired_at": started})
+    copy, _ = Copy.objects.get_or_create(
+        item=item, defaults={"library": item.library, "title": item.title, "acquired_at": started}
+    )
     return Loan.objects.create(
         copy=copy,
         card=card,
@@ -361,7 +361,13 @@ def test_queue_position_expected_date_and_the_median_of_past_returns(card_factor
     # five past returns after 10, 12, 14, 20, 30 days: median 14
     for days in (10, 12, 14, 20, 30):
         start = now - timedelta(days=100 + days)
-        lend(item, card_factory(library=library), started=start, due=start + timedelta(days=30), ended=start + timedelta(days=days))
+        lend(
+            item,
+            card_factory(library=library),
+            started=start,
+            due=start + timedelta(days=30),
+            ended=start + timedelta(days=days),
+        )
     late = lend(item, borrowers[0], started=now - timedelta(days=40), due=now - timedelta(days=10))
     on_time = lend(second, borrowers[1], started=now - timedelta(days=5), due=now + timedelta(days=25))
     Item.objects.filter(pk__in=[item.pk, second.pk]).update(status=Item.Status.ON_LOAN)
@@ -381,7 +387,13 @@ def test_queue_position_expected_date_and_the_median_of_past_returns(card_factor
 
 
 def test_fewer_than_five_returns_show_no_median(card_factory, library, title, item):
-    lend(item, card_factory(library=library), started=FRIDAY - timedelta(days=30), due=FRIDAY - timedelta(days=1), ended=FRIDAY - timedelta(days=20))
+    lend(
+        item,
+        card_factory(library=library),
+        started=FRIDAY - timedelta(days=30),
+        due=FRIDAY - timedelta(days=1),
+        ended=FRIDAY - timedelta(days=20),
+    )
     Item.objects.filter(pk=item.pk).update(status=Item.Status.ON_LOAN)
     lend(item, card_factory(library=library), started=FRIDAY - timedelta(days=3), due=FRIDAY + timedelta(days=27))
     hold = reservations.join_paper_queue(card=card_factory(library=library), title=title, library=library, now=FRIDAY)
