@@ -89,6 +89,7 @@ def waiting_requests(library) -> QuerySet[Request]:
     open_loans = Loan.objects.filter(card=OuterRef("card_id"), ended_at__isnull=True)
     return (
         Request.objects.filter(library=library, status=WAITING)
+        .exclude(kind=Request.Kind.RESERVATION)  # reviewed in views_reservations
         .select_related("card", "title")
         .only(
             "id",
@@ -238,8 +239,10 @@ def staff_header(request, library) -> dict:
     """`waiting_requests` of the library and `new_requests`: some arrived since the librarian last opened
     the Ordered list (or they never opened it). One query."""
     seen = seen_at(request.session, library)
-    counts = Request.objects.filter(library=library, status=WAITING).aggregate(
-        waiting=Count("pk"), new=Count("pk", filter=Q(created_at__gt=seen)) if seen else Count("pk")
+    counts = (
+        Request.objects.filter(library=library, status=WAITING)
+        .exclude(kind=Request.Kind.RESERVATION)
+        .aggregate(waiting=Count("pk"), new=Count("pk", filter=Q(created_at__gt=seen)) if seen else Count("pk"))
     )
     return {"waiting_requests": counts["waiting"], "new_requests": counts["new"] > 0}
 

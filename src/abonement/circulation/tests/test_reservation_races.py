@@ -119,7 +119,10 @@ def test_the_lapse_job_racing_the_desk_on_one_item_has_one_outcome(
         reservation.refresh_from_db()
         later = reservation.hold.pickup_by + timedelta(minutes=1)
         results = clients.race(
-            [lambda: reservations.lapse_uncollected(now=later), lambda i=item.pk, c=reservation.card_id: collect_at_the_desk(i, c, later)]
+            [
+                lambda at=later: reservations.lapse_uncollected(now=at),
+                lambda i=item.pk, c=reservation.card_id, at=later: collect_at_the_desk(i, c, at),
+            ]
         )
         assert results.errors == [], f"round {round_}: {results.errors}"
         lapsed, collected = results.outcomes[0] == 1, isinstance(results.outcomes[1], Hold)

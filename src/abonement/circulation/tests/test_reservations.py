@@ -398,3 +398,36 @@ def test_fewer_than_five_returns_show_no_median(card_factory, library, title, it
     lend(item, card_factory(library=library), started=FRIDAY - timedelta(days=3), due=FRIDAY + timedelta(days=27))
     hold = reservations.join_paper_queue(card=card_factory(library=library), title=title, library=library, now=FRIDAY)
     assert selectors.paper_queue_place(hold, now=FRIDAY).median_days is None
+
+
+# ---- the pages around ----------------------------------------------------------------------------
+
+
+def test_the_book_page_offers_reserve_where_on_the_shelf_and_the_queue_where_all_are_out(
+    card, library, library_factory, title, item
+):
+    branch = library_factory(network=library.network, parent=library, name="Branch North")
+    out = add_item(title, branch, status=Item.Status.ON_LOAN)
+    page = signed_in(card.user).get(f"/catalog/titles/{title.pk}/").content.decode()
+    assert reserve_url(item) in page and f"Reserve at {library.name}" in page
+    assert reserve_url(out) not in page
+    assert f"/my/titles/{title.pk}/queue/{branch.pk}/" in page and "Join the queue at Branch North" in page
+
+
+def test_reservations_stay_out_of_the_e_book_ordered_list(card, item, staff):
+    reservation = reservations.reserve(card=card, item=item)
+    client = signed_in(staff)
+    assert f'id="request-{reservation.pk}"' not in client.get("/staff/requests/").content.decode()
+    client.post("/staff/requests/decide/", {"request": [reservation.pk], "action": "approve"})
+    reservation.refresh_from_db()
+    assert reservation.status == Request.Status.WAITING
+    assert not Loan.objects.exists()
+
+
+def test_the_lapse_notice_is_in_the_readers_language(card_factory, library, item, staff, user_factory):
+    card = card_factory(library=library, user=user_factory(language="ru"))
+    reservation = reservations.reserve(card=card, item=item, now=FRIDAY)
+    reservations.approve_reservations(librarian=staff, requests=[reservation], now=FRIDAY)
+    reservations.lapse_uncollected(now=FRIDAY + timedelta(days=30))
+    notice = Notice.objects.get(user=card.user, kind="hold_lapsed")
+    assert "не получена вовремя" in notice.subject
