@@ -63,11 +63,11 @@ def paper_actions(request, title: Title) -> dict:
         hold = None
         if mine is None:
             hold = (
-                Hold.objects.filter(card__in=cards, title=title, status=Hold.Status.WAITING)
+                Hold.objects.filter(card__in=cards, title=title, status__in=[Hold.Status.WAITING, Hold.Status.READY])
                 .select_related("library")
                 .first()
             )
-            if hold is not None:
+            if hold is not None and hold.status == Hold.Status.WAITING:
                 hold.place = selectors.paper_queue_place(hold, now=clock.now())
         card = next((c for c in cards if c.status == Card.Status.ACTIVE), None)
     else:
@@ -146,7 +146,13 @@ def my_reservations(user, *, now) -> dict:
     )
     for hold in holds:
         hold.place = selectors.paper_queue_place(hold, now=now)
-    return {"reservations": listed, "paper_holds": holds}
+    # Set aside for a reader whose turn in the queue came (a reservation's hold is shown with the reservation).
+    ready = list(
+        Hold.objects.filter(card__in=cards, status=Hold.Status.READY, reservation__isnull=True).select_related(
+            "title", "library"
+        )
+    )
+    return {"reservations": listed, "paper_holds": holds, "ready_holds": ready}
 
 
 # ---- staff -----------------------------------------------------------------------------------------

@@ -431,3 +431,15 @@ def test_the_lapse_notice_is_in_the_readers_language(card_factory, library, item
     reservations.lapse_uncollected(now=FRIDAY + timedelta(days=30))
     notice = Notice.objects.get(user=card.user, kind="hold_lapsed")
     assert "не получена вовремя" in notice.subject
+
+
+def test_a_queued_reader_sees_the_item_set_aside_for_them(card, card_factory, item, library, staff, title):
+    reservation = reservations.reserve(card=card, item=item, now=FRIDAY)
+    reservations.approve_reservations(librarian=staff, requests=[reservation], now=FRIDAY)
+    queued = card_factory(library=library)
+    reservations.join_paper_queue(card=queued, title=title, library=library, now=FRIDAY)
+    reservations.cancel_reservation(card=card, request=reservation, now=FRIDAY)
+    client = signed_in(queued.user)
+    assert "Set aside for you at" in client.get("/my/").content.decode()
+    page = client.get(f"/catalog/titles/{title.pk}/").content.decode()
+    assert "Set aside for you at" in page and reserve_url(item) not in page
