@@ -9,7 +9,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from abonement.catalog.models import Author, Genre, Series
+from abonement.catalog.models import Author, Genre, Item, Series
 from abonement.circulation import services as circulation
 from abonement.collections import services as collections
 from abonement.core import clock
@@ -97,6 +97,9 @@ def world(library_factory, librarian_factory, operator_factory, card_factory, ti
         "author_id": Author.objects.create(name="A. Author", sort_name="Author A.").pk,
         "series_id": Series.objects.create(name="Series").pk,
         "genre_id": Genre.objects.create(name="Tales").pk,
+        "item_id": Item.objects.create(
+            title=title_factory(format="paper", network=library.network), library=library, barcode="SWEEP-1"
+        ).pk,
     }
     return {
         "librarian": librarian,

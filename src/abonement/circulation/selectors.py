@@ -89,6 +89,7 @@ def waiting_requests(library) -> QuerySet[Request]:
     open_loans = Loan.objects.filter(card=OuterRef("card_id"), ended_at__isnull=True)
     return (
         Request.objects.filter(library=library, status=WAITING)
+        .exclude(kind=Request.Kind.RESERVATION)  # reviewed in views_reservations
         .select_related("card", "title")
         .only(
             "id",
@@ -238,8 +239,10 @@ def staff_header(request, library) -> dict:
     """`waiting_requests` of the library and `new_requests`: some arrived since the librarian last opened
     the Ordered list (or they never opened it). One query."""
     seen = seen_at(request.session, library)
-    counts = Request.objects.filter(library=library, status=WAITING).aggregate(
-        waiting=Count("pk"), new=Count("pk", filter=Q(created_at__gt=seen)) if seen else Count("pk")
+    counts = (
+        Request.objects.filter(library=library, status=WAITING)
+        .exclude(kind=Request.Kind.RESERVATION)
+        .aggregate(waiting=Count("pk"), new=Count("pk", filter=Q(created_at__gt=seen)) if seen else Count("pk"))
     )
     return {"waiting_requests": counts["waiting"], "new_requests": counts["new"] > 0}
 
@@ -272,3 +275,102 @@ def check_not_debtor(card, *, now) -> None:
         threshold=library.debtor_fine_threshold,
         currency=library.currency,
     )
+
+
+# ---- reservations and queues for paper items (SPEC P2, P3) ---------------------------------------------------
+
+HISTORY_MIN_RETURNS = 5
+
+
+@dataclass(frozen=True)
+class PaperQueuePlace:
+    """A reader's place in a paper title's queue at one library and when their turn should come."""
+
+    position: int
+    expected: datetime | None  # the k-th due date among the copies on loan (k = position)
+    overdue: bool  # that due date has passed: the borrower is late, expected soon
+    median_days: int | None  # median days from check-out to return of the title there (≥ 5 returns)
+    history_expected: date | None  # the k-th of (check-out + median days) among the open loans
+
+
+def paper_queue_place(hold, *, now: datetime) -> PaperQueuePlace:
+    """Position and expected dates of a waiting hold for a paper title (three queries)."""
+    from statistics import median
+
+    from abonement.circulation.services import queue_position
+
+    position = queue_position(hold)
+    loans = Loan.objects.filter(
+        copy__item__library_id=hold.library_id, copy__item__title_id=hold.title_id, ended_at__isnull=True
+    )
+    dues = sorted(loans.values_list("due_at", "started_at"))
+    expected = dues[(position - 1) % len(dues)][0] if dues else None
+    returns = list(
+        Loan.objects.filter(
+            copy__item__library_id=hold.library_id,
+            copy__item__title_id=hold.title_id,
+            ended_at__isnull=False,
+            end_reason=Loan.EndReason.RETURNED,
+        ).values_list("started_at", "ended_at")
+    )
+    median_days = history_expected = None
+    if len(returns) >= HISTORY_MIN_RETURNS:
+        median_days = round(median((ended - started).total_seconds() / 86400 for started, ended in returns))
+        if dues:
+            from datetime import timedelta
+
+            back = sorted(max(started + timedelta(days=median_days), now) for _due, started in dues)
+            history_expected = back[(position - 1) % len(back)].date()
+    return PaperQueuePlace(
+        position=position,
+        expected=expected,
+        overdue=expected is not None and expected < now,
+        median_days=median_days,
+        history_expected=history_expected,
+    )
+
+
+@dataclass
+class PaperLibrary:
+    """What a reader may do about a paper title at one library: reserve a copy on the shelf, join the queue, or
+    ask the library."""
+
+    library: object
+    item: object | None = None  # a copy on the shelf that may be reserved online
+    ask: bool = False  # copies on the shelf, none reservable online
+    queue: bool = False  # every copy lent home is out
+
+
+def paper_libraries(title, *, card=None) -> list[PaperLibrary]:
+    """Per library holding items of the paper `title`: the action it offers (two queries)."""
+    from abonement.catalog.models import Item
+
+    items = list(Item.objects.filter(title=title).select_related("library").order_by("library__name", "pk"))
+    owners = {i.library_id for i in items} | {i.library.parent_id for i in items if i.library.parent_id}
+    rules = list(CirculationRule.objects.filter(library_id__in=owners))
+    by_library: dict[int, PaperLibrary] = {}
+    for item in items:
+        entry = by_library.setdefault(item.library_id, PaperLibrary(library=item.library))
+        rule = policies.resolve_rule(
+            rules,
+            library_id=item.library_id,
+            parent_id=item.library.parent_id,
+            item_type_id=item.item_type_id,
+            category=card.category if card else "",
+        )
+        if rule.reading_room_only or item.status in (Item.Status.READING_ROOM, Item.Status.LOST):
+            continue
+        if item.status == Item.Status.ON_SHELF:
+            if rule.reservable_online and item.reservable_online:
+                entry.item = entry.item or item
+            else:
+                entry.ask = True
+        else:
+            entry.queue = True
+    result = []
+    for entry in by_library.values():
+        if entry.item or entry.ask:
+            entry.queue = False
+        if entry.item or entry.ask or entry.queue:
+            result.append(entry)
+    return result

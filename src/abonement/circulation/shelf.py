@@ -42,7 +42,12 @@ class Shelf:
 def my_books(user, *, archive_limit: int = 100) -> Shelf:
     cards = reader_cards(user)
     loans = Loan.objects.filter(card__in=cards).select_related("title", "library").order_by("due_at")
-    holds = list(Hold.objects.filter(card__in=cards, status=Hold.Status.WAITING).select_related("title", "library"))
+    # Paper reservations and queue places are listed by circulation/_my_reservations.html (views_reservations).
+    holds = list(
+        Hold.objects.filter(card__in=cards, status=Hold.Status.WAITING)
+        .exclude(title__format="paper")
+        .select_related("title", "library")
+    )
     for hold in holds:
         hold.position = services.queue_position(hold)
         hold.expected = estimated_date(hold, hold.position)
@@ -52,6 +57,7 @@ def my_books(user, *, archive_limit: int = 100) -> Shelf:
         requests=list(
             Request.objects.filter(card__in=cards)
             .exclude(status=Request.Status.APPROVED)
+            .exclude(kind=Request.Kind.RESERVATION)
             .select_related("title", "library")
             .order_by("-created_at")[:archive_limit]
         ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from abonement.circulation import views
+from abonement.circulation import views, views_reservations
 
 app_name = "circulation"
 
@@ -13,10 +13,15 @@ urlpatterns = [
     path("loans/<int:loan_id>/return/", views.return_loan, name="return"),
     path("requests/<int:request_id>/cancel/", views.cancel_request, name="cancel_request"),
     path("holds/<int:hold_id>/leave/", views.leave_queue, name="leave_queue"),
+    path("items/<int:item_id>/reserve/", views_reservations.reserve, name="reserve"),
+    path("titles/<int:title_id>/queue/<int:library_id>/", views_reservations.join_paper_queue, name="paper_queue"),
+    path("reservations/<int:request_id>/cancel/", views_reservations.cancel_reservation, name="cancel_reservation"),
 ]
 
 staff_patterns = [
     path("fund/", views.fund, name="fund"),
     path("fund/export/<str:fmt>/", views.fund_export, name="fund_export"),
     path("titles/<int:title_id>/issue/", views.force_issue, name="force_issue"),
+    path("reservations/", views_reservations.reservations_list, name="reservations"),
+    path("reservations/decide/", views_reservations.reservations_decide, name="reservations_decide"),
 ]

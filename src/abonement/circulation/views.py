@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from abonement.catalog.models import Title
-from abonement.circulation import services, shelf
+from abonement.circulation import services, shelf, views_reservations
 from abonement.circulation.models import Hold, Loan, Request
 from abonement.core import clock, tenancy
 from abonement.core.ids import id_from
@@ -34,6 +34,7 @@ def my_books(request):
             "shelf": shelf.my_books(request.user),
             "tab": tab,
             "tabs": TABS,
+            **views_reservations.my_reservations(request.user, now=clock.now()),
         },
     )
 
@@ -165,6 +166,7 @@ def title_actions(request, title: Title) -> dict:
     return {
         "action": shelf.action_for(request.user, title, now=clock.now()),
         "staff_library": tenancy.current_library(request) if request.user.is_authenticated else None,
+        **(views_reservations.paper_actions(request, title) if title.is_paper else {}),
     }
 
 

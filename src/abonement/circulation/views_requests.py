@@ -155,7 +155,10 @@ def requests_decide(request):
     if ids is None or action is None:
         return refuse(_("The form was not understood. Tick requests and press Approve or Reject."))
     chosen = list(
-        Request.objects.filter(library=library, pk__in=ids).select_related("card", "title").order_by("created_at", "id")
+        Request.objects.filter(library=library, pk__in=ids)
+        .exclude(kind=Request.Kind.RESERVATION)
+        .select_related("card", "title")
+        .order_by("created_at", "id")
     )
     if not chosen:
         return refuse(_("Tick at least one request."))
