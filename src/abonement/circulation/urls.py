@@ -1,6 +1,6 @@
 from django.urls import path
 
-from abonement.circulation import views
+from abonement.circulation import views, views_rules
 
 app_name = "circulation"
 
@@ -19,4 +19,10 @@ staff_patterns = [
     path("fund/", views.fund, name="fund"),
     path("fund/export/<str:fmt>/", views.fund_export, name="fund_export"),
     path("titles/<int:title_id>/issue/", views.force_issue, name="force_issue"),
+    path("circulation-rules/", views_rules.rules_page, name="circulation_rules"),
+    path("circulation-rules/item-types/add/", views_rules.item_type_add, name="item_type_add"),
+    path("circulation-rules/item-types/<int:item_type_id>/rename/", views_rules.item_type_rename, name="item_type_rename"),
+    path("circulation-rules/new/", views_rules.rule_create, name="rule_create"),
+    path("circulation-rules/<int:rule_id>/", views_rules.rule_edit, name="rule_edit"),
+    path("circulation-rules/<int:rule_id>/delete/", views_rules.rule_delete, name="rule_delete"),
 ]
