@@ -244,5 +244,3 @@ def rules_of(library: Library):
 
 def item_types_of(network: Network):
     return ItemType.objects.filter(network=network).order_by("name")
-
-

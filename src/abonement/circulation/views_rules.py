@@ -82,7 +82,9 @@ def item_type_add(request):
         else:
             messages.success(request, _("Item type added."))
             return redirect("staff:circulation_rules")
-    return render(request, "circulation/rules.html", _list_context(request, library, item_type_form=form), status=status)
+    return render(
+        request, "circulation/rules.html", _list_context(request, library, item_type_form=form), status=status
+    )
 
 
 @tenancy.librarian_required
@@ -151,4 +153,3 @@ def rule_delete(request, rule_id: int):
     rules.delete_rule(actor=request.user, library=library, rule=rule)
     messages.success(request, _("Rule deleted."))
     return redirect("staff:circulation_rules")
-

@@ -61,8 +61,7 @@ class HoursForm(forms.Form):
                 if not opens or not closes:
                     self.add_error(
                         f"day{weekday}",
-                        _("%(weekday)s: write each time span as 09:00–18:00, separated by commas.")
-                        % {"weekday": name},
+                        _("%(weekday)s: write each time span as 09:00–18:00, separated by commas.") % {"weekday": name},
                     )
                     break
                 intervals.append((weekday, opens, closes))
@@ -161,7 +160,9 @@ def calendar_hours(request, library_id: int):
     if not form.is_valid():
         return _page(request, library, hours_form=form, status=400)
     try:
-        calendar_services.set_opening_hours(actor=request.user, library=library, intervals=form.cleaned_data["intervals"])
+        calendar_services.set_opening_hours(
+            actor=request.user, library=library, intervals=form.cleaned_data["intervals"]
+        )
     except DomainError as error:
         form.add_error(None, str(error))
         return _page(request, library, hours_form=form, status=error.status)
