@@ -125,7 +125,11 @@ class CardEditForm(ReaderForm):
         super().__init__(*args, library=card.library, require_contact=False, initial=initial, **kwargs)
         del self.fields["language"]
         self.fields["category"] = forms.ChoiceField(
-            label=Card._meta.get_field("category").verbose_name, choices=ReaderCategory.choices, initial=card.category
+            label=Card._meta.get_field("category").verbose_name,
+            choices=ReaderCategory.choices,
+            initial=card.category,
+            required=False,
+            help_text=_("Circulation rules may differ by reader category."),
         )
 
 
