@@ -128,3 +128,16 @@ def test_branches_of_the_librarians_library_are_editable_and_others_are_404(clie
     assert client.get(url(stranger)).status_code == 404
     assert client.post(url(stranger, "hours/"), {**WEEK, "day0": "09:00-18:00"}).status_code == 404
     assert not OpeningHours.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("language", "words"), [("ru", "Календарь работы"), ("lv", "Darba laika kalendārs")])
+def test_the_pages_speak_the_librarians_language(library, librarian_factory, language, words):
+    client = signed_in(librarian_factory(library=library, language=language))
+    client.cookies["django_language"] = language
+    page = client.get(url(library), HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert words in page
+    rules_page = client.get("/staff/circulation-rules/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    assert {"ru": "Типы экземпляров и правила выдачи", "lv": "Eksemplāru veidi un izsniegšanas noteikumi"}[
+        language
+    ] in rules_page
