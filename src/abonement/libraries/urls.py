@@ -25,6 +25,23 @@ operator_patterns = (
             views.librarian_reactivate,
             name="librarian_reactivate",
         ),
+        path("libraries/<int:library_id>/calendar/", views_calendar.calendar_page, name="calendar"),
+        path("libraries/<int:library_id>/calendar/hours/", views_calendar.calendar_hours, name="calendar_hours"),
+        path(
+            "libraries/<int:library_id>/calendar/closed/",
+            views_calendar.calendar_closed_day_add,
+            name="calendar_closed_day_add",
+        ),
+        path(
+            "libraries/<int:library_id>/calendar/closed/remove/",
+            views_calendar.calendar_closed_day_remove,
+            name="calendar_closed_day_remove",
+        ),
+        path(
+            "libraries/<int:library_id>/calendar/holidays/",
+            views_calendar.calendar_holidays,
+            name="calendar_holidays",
+        ),
     ],
     "operator",
 )

@@ -1,8 +1,10 @@
 """The opening calendar pages (SPEC P2): a librarian edits the weekly hours, closed days and public holidays of
-their libraries and their branches. Thin: parsing in the forms below, changes in libraries.calendar_services."""
+their libraries and their branches; an operator those of the network's libraries (the same views under
+/operator/). Thin: parsing in the forms below, changes in libraries.calendar_services."""
 
 import re
 from datetime import datetime, time, timedelta
+from functools import wraps
 
 from django import forms
 from django.contrib import messages
@@ -27,6 +29,28 @@ def calendar_libraries(user):
     """The libraries whose calendar a librarian may edit: their own and the branches of them."""
     own = tenancy.staff_libraries(user)
     return Library.objects.filter(Q(pk__in=own) | Q(parent__in=own)).distinct()
+
+
+def _scope(request):
+    if request.resolver_match.namespace == "operator":
+        return tenancy.operator_libraries(request.user)
+    return calendar_libraries(request.user)
+
+
+def editor_required(view):
+    """Librarians under /staff/, operators under /operator/."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        operator = request.resolver_match.namespace == "operator"
+        guard = tenancy.operator_required if operator else tenancy.librarian_required
+        return guard(view)(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _back(request, library):
+    return redirect(f"{request.resolver_match.namespace}:calendar", library_id=library.pk)
 
 
 def _time(hours: str, minutes: str) -> time | None:
@@ -126,7 +150,8 @@ def _page(request, library, *, hours_form=None, closed_form=None, holidays_form=
     year = today.year
     context = {
         "library": library,
-        "libraries": calendar_libraries(request.user).order_by("name"),
+        "ns": request.resolver_match.namespace,
+        "libraries": _scope(request).order_by("name"),
         "hours_form": hours_form or HoursForm(initial=hours_initial(library)),
         "closed_form": closed_form or ClosedDayForm(),
         "holidays_form": holidays_form or HolidaysForm(initial={"year": year, "country": "lv"}),
@@ -139,7 +164,7 @@ def _page(request, library, *, hours_form=None, closed_form=None, holidays_form=
 
 
 def _library(request, library_id):
-    return tenancy.get_scoped(calendar_libraries(request.user).select_related("parent"), pk=library_id)
+    return tenancy.get_scoped(_scope(request).select_related("parent"), pk=library_id)
 
 
 @tenancy.librarian_required
@@ -147,12 +172,12 @@ def calendar_home(request):
     return redirect("staff:calendar", library_id=tenancy.current_library(request).pk)
 
 
-@tenancy.librarian_required
+@editor_required
 def calendar_page(request, library_id: int):
     return _page(request, _library(request, library_id))
 
 
-@tenancy.librarian_required
+@editor_required
 @require_POST
 def calendar_hours(request, library_id: int):
     library = _library(request, library_id)
@@ -167,10 +192,10 @@ def calendar_hours(request, library_id: int):
         form.add_error(None, str(error))
         return _page(request, library, hours_form=form, status=error.status)
     messages.success(request, _("Opening hours saved."))
-    return redirect("staff:calendar", library_id=library.pk)
+    return _back(request, library)
 
 
-@tenancy.librarian_required
+@editor_required
 @require_POST
 def calendar_closed_day_add(request, library_id: int):
     library = _library(request, library_id)
@@ -183,20 +208,20 @@ def calendar_closed_day_add(request, library_id: int):
         form.add_error("day", str(error))
         return _page(request, library, closed_form=form, status=error.status)
     messages.success(request, _("Closed day saved."))
-    return redirect("staff:calendar", library_id=library.pk)
+    return _back(request, library)
 
 
-@tenancy.librarian_required
+@editor_required
 @require_POST
 def calendar_closed_day_remove(request, library_id: int):
     library = _library(request, library_id)
     closed_day = tenancy.get_scoped(ClosedDay.objects.filter(library=library), pk=parse_id(request.POST.get("id")))
     calendar_services.remove_closed_day(actor=request.user, library=library, closed_day_id=closed_day.pk)
     messages.success(request, _("The library is open on %(day)s again.") % {"day": closed_day.day.strftime("%d.%m.%Y")})
-    return redirect("staff:calendar", library_id=library.pk)
+    return _back(request, library)
 
 
-@tenancy.librarian_required
+@editor_required
 @require_POST
 def calendar_holidays(request, library_id: int):
     library = _library(request, library_id)
@@ -205,4 +230,4 @@ def calendar_holidays(request, library_id: int):
         return _page(request, library, holidays_form=form, status=400)
     added = calendar_services.add_public_holidays(actor=request.user, library=library, **form.cleaned_data)
     messages.success(request, _("Public holidays added: %(count)d.") % {"count": added})
-    return redirect("staff:calendar", library_id=library.pk)
+    return _back(request, library)

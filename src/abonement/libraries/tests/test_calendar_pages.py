@@ -141,3 +141,20 @@ def test_the_pages_speak_the_librarians_language(library, librarian_factory, lan
     assert {"ru": "Типы экземпляров и правила выдачи", "lv": "Eksemplāru veidi un izsniegšanas noteikumi"}[
         language
     ] in rules_page
+
+
+@pytest.mark.django_db
+def test_operators_edit_the_calendars_of_their_networks_libraries(library, library_factory, operator_factory):
+    client = signed_in(operator_factory(network=library.network))
+    assert (
+        f"/operator/libraries/{library.pk}/calendar/"
+        in client.get(f"/operator/libraries/{library.pk}/").content.decode()
+    )
+    response = client.post(f"/operator/libraries/{library.pk}/calendar/hours/", {**WEEK, "day3": "12:00-20:00"})
+    assert response.status_code == 302 and response["Location"] == f"/operator/libraries/{library.pk}/calendar/"
+    assert list(OpeningHours.objects.values_list("weekday", "opens", "closes")) == [(3, time(12), time(20))]
+    page = client.get(f"/operator/libraries/{library.pk}/calendar/").content.decode()
+    assert f'action="/operator/libraries/{library.pk}/calendar/holidays/"' in page
+    stranger = library_factory()
+    assert client.get(f"/operator/libraries/{stranger.pk}/calendar/").status_code == 404
+    assert client.get(f"/staff/calendar/{library.pk}/").status_code == 403  # not a librarian
