@@ -223,9 +223,14 @@ def _redate(changes: WhatIf) -> int:
 
 
 @transaction.atomic
-def delete_rule(*, actor, library: Library, rule: CirculationRule, now=None) -> None:
+def delete_rule(*, actor, library: Library, rule: CirculationRule, redate_loans: bool = False, now=None) -> int:
+    """Delete a rule: new loans take the next rule that applies; with `redate_loans` the current ones too.
+    Returns how many loans were re-dated."""
+    now = now or clock.now()
     library = Library.objects.select_for_update().get(pk=library.pk)
     rule = CirculationRule.objects.select_for_update().get(pk=rule.pk, library=library)
+    changes = what_if(library=library, rule=rule, terms=None, now=now, lock=True) if redate_loans else None
+    redated = _redate(changes) if changes else 0
     events.record(
         Event.Kind.CIRCULATION_RULE_CHANGED,
         actor=actor,
@@ -234,8 +239,10 @@ def delete_rule(*, actor, library: Library, rule: CirculationRule, now=None) -> 
         change="rule_deleted",
         item_type=rule.item_type.code if rule.item_type else "",
         reader_category=rule.reader_category,
+        loans_redated=redated,
     )
     rule.delete()
+    return redated
 
 
 def rules_of(library: Library):

@@ -146,10 +146,20 @@ def rule_edit(request, rule_id: int):
 
 
 @tenancy.librarian_required
-@require_POST
 def rule_delete(request, rule_id: int):
+    """GET: what deleting the rule changes; POST: delete it (and re-date current loans when ticked)."""
     library = tenancy.current_library(request)
     rule = tenancy.get_scoped(rules.rules_of(library), pk=rule_id)
-    rules.delete_rule(actor=request.user, library=library, rule=rule)
-    messages.success(request, _("Rule deleted."))
-    return redirect("staff:circulation_rules")
+    if request.method == "POST":
+        redated = rules.delete_rule(
+            actor=request.user, library=library, rule=rule, redate_loans=bool(request.POST.get("redate_loans"))
+        )
+        messages.success(
+            request,
+            _("Rule deleted; due dates changed on %(count)d current loans.") % {"count": redated}
+            if redated
+            else _("Rule deleted."),
+        )
+        return redirect("staff:circulation_rules")
+    preview = rules.what_if(library=library, rule=rule, terms=None, now=clock.now())
+    return render(request, "circulation/rule_delete.html", {"library": library, "rule": rule, "preview": preview})

@@ -204,8 +204,24 @@ class TestBadInput:
         assert client.post(f"/staff/circulation-rules/{other.pk}/delete/").status_code == 404
         assert CirculationRule.objects.filter(pk=other.pk).exists()
 
-    def test_delete_a_rule(self, setup):
+    def test_deleting_a_rule_previews_then_re_dates_when_asked(self, setup):
         client = signed_in(setup["librarian"])
         general = CirculationRule.objects.get()
-        assert client.post(f"/staff/circulation-rules/{general.pk}/delete/").status_code == 302
-        assert not CirculationRule.objects.exists()
+        book = CirculationRule.objects.create(library=setup["library"], item_type=setup["book"], loan_days=14)
+        page = client.get(f"/staff/circulation-rules/{book.pk}/delete/").content.decode()
+        # the four book loans fall back to the general rule of 30 days: their due date does not change
+        assert "0 current loans change due date" in page
+        page = client.get(f"/staff/circulation-rules/{general.pk}/delete/").content.decode()
+        # without the general rule the defaults apply (30 days): nothing changes either
+        assert "0 current loans change due date" in page
+        general.loan_days = 10
+        general.save()
+        d = setup["loans"]["d"]
+        Loan.objects.filter(pk=d.pk).update(due_at=setup["calendar"].due(d.started_at, 10))
+        page = client.get(f"/staff/circulation-rules/{general.pk}/delete/").content.decode()
+        assert "1 current loan changes due date" in page  # loan d, the only one the general rule governs
+        response = client.post(f"/staff/circulation-rules/{general.pk}/delete/", {"redate_loans": "on"})
+        assert response.status_code == 302
+        assert list(CirculationRule.objects.values_list("pk", flat=True)) == [book.pk]
+        d = Loan.objects.get(pk=setup["loans"]["d"].pk)
+        assert d.due_at == setup["calendar"].due(d.started_at, 30)
