@@ -9,8 +9,9 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from abonement.catalog.models import Author, Genre, Series
+from abonement.catalog.models import Author, Genre, ItemType, Series
 from abonement.circulation import services as circulation
+from abonement.circulation.models import CirculationRule
 from abonement.collections import services as collections
 from abonement.core import clock
 from abonement.core.ids import MAX_ID, parse_id, parse_ids
@@ -97,6 +98,8 @@ def world(library_factory, librarian_factory, operator_factory, card_factory, ti
         "author_id": Author.objects.create(name="A. Author", sort_name="Author A.").pk,
         "series_id": Series.objects.create(name="Series").pk,
         "genre_id": Genre.objects.create(name="Tales").pk,
+        "item_type_id": ItemType.objects.create(network=library.network, code="BOOK", name="Book").pk,
+        "rule_id": CirculationRule.objects.create(library=library).pk,
     }
     return {
         "librarian": librarian,
