@@ -9,8 +9,9 @@ from django.conf import settings
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from abonement.catalog.models import Author, Genre, Item, Series
+from abonement.catalog.models import Author, Genre, Item, ItemType, Series
 from abonement.circulation import services as circulation
+from abonement.circulation.models import CirculationRule
 from abonement.collections import services as collections
 from abonement.core import clock
 from abonement.core.ids import MAX_ID, parse_id, parse_ids
@@ -100,6 +101,8 @@ def world(library_factory, librarian_factory, operator_factory, card_factory, ti
         "item_id": Item.objects.create(
             title=title_factory(format="paper", network=library.network), library=library, barcode="SWEEP-1"
         ).pk,
+        "item_type_id": ItemType.objects.create(network=library.network, code="BOOK", name="Book").pk,
+        "rule_id": CirculationRule.objects.create(library=library).pk,
     }
     return {
         "librarian": librarian,

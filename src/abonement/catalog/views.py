@@ -21,7 +21,8 @@ from abonement.catalog.forms import (
     WholeCatalogForm,
 )
 from abonement.catalog.importers import ImportInterrupted, NotACatalogFile
-from abonement.catalog.models import Author, CatalogAccess, Format, Genre, Item, Series, TitleAuthor
+from abonement.catalog.models import Author, CatalogAccess, Format, Genre, Series, TitleAuthor
+from abonement.circulation import selectors as circulation_selectors
 from abonement.circulation.views import title_actions
 from abonement.core import tenancy
 from abonement.core.errors import DomainError
@@ -51,16 +52,14 @@ def _language_name(code: str) -> str:
 def title_detail(request, title_id: int):
     title = get_object_or_404(selectors.visible_titles(request.user).select_related("series", "network"), pk=title_id)
     credits = list(TitleAuthor.objects.filter(title=title).select_related("author").order_by("position", "id"))
-    items = []
-    if title.is_paper:
-        items = list(Item.objects.filter(title=title).select_related("library").order_by("library__name", "shelf_mark"))
+    item_groups = circulation_selectors.items_view(title, user=request.user) if title.is_paper else []
     context = {
         "title": title,
         "authors": [c for c in credits if not c.role],
         "contributors": [c for c in credits if c.role],
         "genres": list(title.genres.all()),
         "tags": list(title.tags.all()),
-        "items": items,
+        "item_groups": item_groups,
         "has_fragment": fragments.has_fragment(title),
         "language_name": _language_name(title.language),
         "rating_rows": [(stars, 0) for stars in range(5, 0, -1)],  # distribution arrives with ratings

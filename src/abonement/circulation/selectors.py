@@ -374,3 +374,65 @@ def paper_libraries(title, *, card=None) -> list[PaperLibrary]:
         if entry.item or entry.ask or entry.queue:
             result.append(entry)
     return result
+
+
+# ---- the items view of a paper title (SPEC P1) ---------------------------------------------------------------
+
+
+@dataclass
+class ItemRow:
+    item: object
+    status: str  # on_shelf, on_loan, reserved, set_aside, reading_room, in_transit, lost
+    reservable_online: bool
+
+
+@dataclass
+class LibraryItems:
+    library: object
+    rows: list
+    on_shelf: int
+    own: bool
+
+
+def items_view(title, *, user) -> list[LibraryItems]:
+    """Every item of a paper title across the network's libraries, grouped by library, the reader's own libraries
+    first (three queries). "Reading room only" comes from the item's status or the circulation rule of its type."""
+    from abonement.catalog.models import Item
+    from abonement.readers.models import Card
+
+    items = list(
+        Item.objects.filter(title=title)
+        .select_related("library__parent", "in_transit_to")
+        .order_by("library__name", "library_id", "shelf_mark", "barcode")
+    )
+    if not items:
+        return []
+    owners = {item.library_id for item in items} | {item.library.parent_id for item in items if item.library.parent_id}
+    rules = list(CirculationRule.objects.filter(library_id__in=owners))
+    own = set(Card.objects.filter(user=user).values_list("library_id", flat=True)) if user.is_authenticated else set()
+    groups: dict[int, LibraryItems] = {}
+    for item in items:
+        rule = policies.resolve_rule(
+            rules,
+            library_id=item.library_id,
+            parent_id=item.library.parent_id,
+            item_type_id=item.item_type_id,
+            category="",
+        )
+        status = item.status
+        if status == Item.Status.ON_SHELF and rule.reading_room_only:
+            status = Item.Status.READING_ROOM
+        group = groups.setdefault(
+            item.library_id,
+            LibraryItems(
+                library=item.library,
+                rows=[],
+                on_shelf=0,
+                own=item.library_id in own or item.library.parent_id in own,
+            ),
+        )
+        group.rows.append(
+            ItemRow(item=item, status=status, reservable_online=item.reservable_online and rule.reservable_online)
+        )
+        group.on_shelf += status == Item.Status.ON_SHELF
+    return sorted(groups.values(), key=lambda group: not group.own)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from abonement.circulation import views, views_reservations
+from abonement.circulation import views, views_reservations, views_rules
 
 app_name = "circulation"
 
@@ -24,4 +24,12 @@ staff_patterns = [
     path("titles/<int:title_id>/issue/", views.force_issue, name="force_issue"),
     path("reservations/", views_reservations.reservations_list, name="reservations"),
     path("reservations/decide/", views_reservations.reservations_decide, name="reservations_decide"),
+    path("circulation-rules/", views_rules.rules_page, name="circulation_rules"),
+    path("circulation-rules/item-types/add/", views_rules.item_type_add, name="item_type_add"),
+    path(
+        "circulation-rules/item-types/<int:item_type_id>/rename/", views_rules.item_type_rename, name="item_type_rename"
+    ),
+    path("circulation-rules/new/", views_rules.rule_create, name="rule_create"),
+    path("circulation-rules/<int:rule_id>/", views_rules.rule_edit, name="rule_edit"),
+    path("circulation-rules/<int:rule_id>/delete/", views_rules.rule_delete, name="rule_delete"),
 ]

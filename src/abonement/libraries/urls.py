@@ -1,6 +1,6 @@
 from django.urls import path
 
-from abonement.libraries import views
+from abonement.libraries import views, views_calendar
 
 operator_patterns = (
     [
@@ -25,6 +25,23 @@ operator_patterns = (
             views.librarian_reactivate,
             name="librarian_reactivate",
         ),
+        path("libraries/<int:library_id>/calendar/", views_calendar.calendar_page, name="calendar"),
+        path("libraries/<int:library_id>/calendar/hours/", views_calendar.calendar_hours, name="calendar_hours"),
+        path(
+            "libraries/<int:library_id>/calendar/closed/",
+            views_calendar.calendar_closed_day_add,
+            name="calendar_closed_day_add",
+        ),
+        path(
+            "libraries/<int:library_id>/calendar/closed/remove/",
+            views_calendar.calendar_closed_day_remove,
+            name="calendar_closed_day_remove",
+        ),
+        path(
+            "libraries/<int:library_id>/calendar/holidays/",
+            views_calendar.calendar_holidays,
+            name="calendar_holidays",
+        ),
     ],
     "operator",
 )
@@ -32,4 +49,14 @@ operator_patterns = (
 staff_patterns = [
     path("", views.staff_home, name="home"),
     path("library/switch/", views.switch_library, name="switch_library"),
+    path("calendar/", views_calendar.calendar_home, name="calendar_home"),
+    path("calendar/<int:library_id>/", views_calendar.calendar_page, name="calendar"),
+    path("calendar/<int:library_id>/hours/", views_calendar.calendar_hours, name="calendar_hours"),
+    path("calendar/<int:library_id>/closed/", views_calendar.calendar_closed_day_add, name="calendar_closed_day_add"),
+    path(
+        "calendar/<int:library_id>/closed/remove/",
+        views_calendar.calendar_closed_day_remove,
+        name="calendar_closed_day_remove",
+    ),
+    path("calendar/<int:library_id>/holidays/", views_calendar.calendar_holidays, name="calendar_holidays"),
 ]

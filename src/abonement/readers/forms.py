@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from abonement.accounts.identifiers import normalize_phone
 from abonement.core import clock
-from abonement.readers.models import Card, CardLendingMode, ContactConfirmation, Group
+from abonement.readers.models import Card, CardLendingMode, ContactConfirmation, Group, ReaderCategory
 
 DATE_FORMATS = ["%d.%m.%Y", "%Y-%m-%d"]
 OLDEST_AGE_YEARS = 120
@@ -120,9 +120,17 @@ class CardEditForm(ReaderForm):
             "phone": card.user.phone,
             "groups": list(card.groups.all()),
             "language": card.user.language,
+            "category": card.category,
         }
         super().__init__(*args, library=card.library, require_contact=False, initial=initial, **kwargs)
         del self.fields["language"]
+        self.fields["category"] = forms.ChoiceField(
+            label=Card._meta.get_field("category").verbose_name,
+            choices=ReaderCategory.choices,
+            initial=card.category,
+            required=False,
+            help_text=_("Circulation rules may differ by reader category."),
+        )
 
 
 class ProfileForm(ContactFields):

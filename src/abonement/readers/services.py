@@ -285,6 +285,7 @@ def update_card(
     email: str | None,
     phone: str | None,
     group_ids: list[int] | None = None,
+    category: str | None = None,
     now: datetime | None = None,
 ) -> Card:
     card = _locked_card(card)
@@ -297,11 +298,13 @@ def update_card(
             ("birth_date", card.birth_date, birth_date),
             ("email", user.email, email or None),
             ("phone", user.phone, phone or None),
+            ("category", card.category, category or card.category),
         )
         if old != new
     ]
     card.full_name, card.birth_date = full_name, birth_date
-    card.save(update_fields=["full_name", "birth_date"])
+    card.category = category or card.category
+    card.save(update_fields=["full_name", "birth_date", "category"])
     user.email, user.phone = email or None, phone or None
     save_contacts(user, "email", "phone")
     if group_ids is not None:

@@ -285,6 +285,7 @@ def reader_edit(request, card_id: int):
                     email=data["email"],
                     phone=data["phone"],
                     group_ids=[g.pk for g in data["groups"]] if "groups" in data else None,
+                    category=data["category"],
                 )
             except DomainError as error:
                 status = add_to_form(form, error, CONTACT_FIELDS)

@@ -11,7 +11,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from abonement.catalog.models import Title
+from abonement.catalog.models import ItemType, Title
+from abonement.circulation.models import CirculationRule
 from abonement.collections import services as collections
 from abonement.notifications import services as notices
 from abonement.readers.models import Group
@@ -76,6 +77,8 @@ def two_worlds(network_factory, library_factory, librarian_factory, operator_fac
             "export_id": export_b.pk,
             "collection_id": collection_b.pk,
             "template_id": template_b.pk,
+            "item_type_id": ItemType.objects.create(network=net_b, code="B", name="Foreign type B").pk,
+            "rule_id": CirculationRule.objects.create(library=lib_b).pk,
         },
         "lib_b": lib_b,
     }
@@ -100,6 +103,8 @@ def test_every_area_url_is_known():
         "collection_id",
         "template_id",
         "export_id",
+        "item_type_id",
+        "rule_id",
     }, f"new URL parameters {params}: add a foreign object for each to two_worlds"
     assert len(area_patterns()) >= 8
 
