@@ -1,6 +1,6 @@
 from django.urls import path
 
-from abonement.circulation import views
+from abonement.circulation import views, views_paper_loans
 
 app_name = "circulation"
 
@@ -19,4 +19,16 @@ staff_patterns = [
     path("fund/", views.fund, name="fund"),
     path("fund/export/<str:fmt>/", views.fund_export, name="fund_export"),
     path("titles/<int:title_id>/issue/", views.force_issue, name="force_issue"),
+]
+
+urlpatterns += [
+    path("loans/<int:loan_id>/renew/", views_paper_loans.renew, name="renew"),
+]
+
+staff_patterns += [
+    path("renewals/", views_paper_loans.renewal_list, name="renewals"),
+    path("renewals/decide/", views_paper_loans.renewal_decide, name="renewals_decide"),
+    path("loans/<int:loan_id>/renew/", views_paper_loans.desk_renew, name="desk_renew"),
+    path("readers/<int:card_id>/fines/pay/", views_paper_loans.fine_pay, name="fine_pay"),
+    path("readers/<int:card_id>/fines/waive/", views_paper_loans.fine_waive, name="fine_waive"),
 ]
