@@ -110,8 +110,13 @@ class TestPayAndWaive:
 
     @pytest.mark.parametrize(
         ("amount", "message"),
-        [("-1", "greater than zero"), ("0", "greater than zero"), ("abc", "greater than zero"),
-         ("0.001", "greater than zero"), ("1.01", "more than the reader owes")],
+        [
+            ("-1", "greater than zero"),
+            ("0", "greater than zero"),
+            ("abc", "greater than zero"),
+            ("0.001", "greater than zero"),
+            ("1.01", "more than the reader owes"),
+        ],
     )
     def test_bad_payments_change_nothing(self, library, librarian_factory, fined, amount, message):
         client = signed_in(librarian_factory(library=library))
