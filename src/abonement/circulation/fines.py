@@ -239,9 +239,10 @@ def _charge_cards(card_ids: list[int], *, rules: Rules, now: datetime) -> int:
     by_card: dict[int, list] = defaultdict(list)
     for card_id, amount, loan_id in inserted:
         by_card[card_id].append((amount, loan_id))
-    for card_id, charges in by_card.items():
-        cards[card_id].fines_owed += sum(amount for amount, _ in charges)
-    Card.objects.bulk_update([cards[pk] for pk in by_card], ["fines_owed"], batch_size=1000)
+    added = {card_id: sum(amount for amount, _ in charges) for card_id, charges in by_card.items()}
+    for card_id, amount in added.items():
+        cards[card_id].fines_owed += amount
+    _add_to_balances(added, cards)
     Event.objects.bulk_create(
         [
             events.build(
@@ -264,36 +265,54 @@ def _charge_cards(card_ids: list[int], *, rules: Rules, now: datetime) -> int:
 
 def _insert_charges(rows: list[tuple], *, now: datetime, batch_size: int = 1000) -> list[tuple[int, int, int]]:
     """INSERT the charges, skipping a (loan, day) already charged; returns (card, amount, loan) of the rows
-    written (PostgreSQL and SQLite ≥ 3.35: ON CONFLICT DO NOTHING RETURNING)."""
+    written (ON CONFLICT DO NOTHING RETURNING). PostgreSQL gets one array per column (a handful of parameters
+    for thousands of rows); SQLite a VALUES list per `batch_size` rows."""
     table = FineEntry._meta.db_table
-    at = connection.ops.adapt_datetimefield_value(now)
+    columns = "card_id, library_id, loan_id, kind, amount, balance_after, charged_for, at, note"
     written = []
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            if rows:
+                card_ids, library_ids, loan_ids, amounts, balances, days = (
+                    list(column) for column in zip(*rows, strict=True)
+                )
+                # The table and column names come from the model; every value is a parameter.
+                cursor.execute(
+                    f"INSERT INTO {table} ({columns}) SELECT c, l, n, %s, a, b, d, %s, '' FROM"  # noqa: S608
+                    " unnest(%s::bigint[], %s::bigint[], %s::bigint[], %s::int[], %s::int[], %s::date[])"
+                    " AS v(c, l, n, a, b, d) ON CONFLICT DO NOTHING RETURNING card_id, amount, loan_id",
+                    [FineEntry.Kind.CHARGE, now, card_ids, library_ids, loan_ids, amounts, balances, days],
+                )
+                written = cursor.fetchall()
+            return written
+        at = connection.ops.adapt_datetimefield_value(now)
         for start in range(0, len(rows), batch_size):
             chunk = rows[start : start + batch_size]
             values = []
             for card_id, library_id, loan_id, amount, balance_after, day in chunk:
-                values += [
-                    card_id,
-                    library_id,
-                    loan_id,
-                    FineEntry.Kind.CHARGE,
-                    amount,
-                    balance_after,
-                    connection.ops.adapt_datefield_value(day),
-                    at,
-                    "",
-                ]
-            # The table name comes from the model; every value is a parameter.
+                values += [card_id, library_id, loan_id, FineEntry.Kind.CHARGE, amount, balance_after, day, at, ""]
             cursor.execute(
-                f"INSERT INTO {table} (card_id, library_id, loan_id, kind, amount, balance_after, charged_for, at,"  # noqa: S608
-                " note) VALUES "
+                f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
                 + ", ".join(["(%s, %s, %s, %s, %s, %s, %s, %s, %s)"] * len(chunk))
                 + " ON CONFLICT DO NOTHING RETURNING card_id, amount, loan_id",
                 values,
             )
             written += cursor.fetchall()
     return written
+
+
+def _add_to_balances(added: dict[int, int], cards: dict[int, Card]) -> None:
+    """fines_owed += the charges just written, for the locked cards."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            table = Card._meta.db_table
+            cursor.execute(
+                f"UPDATE {table} SET fines_owed = fines_owed + v.a"  # noqa: S608
+                f" FROM unnest(%s::bigint[], %s::int[]) AS v(id, a) WHERE {table}.id = v.id",
+                [list(added), list(added.values())],
+            )
+        return
+    Card.objects.bulk_update([cards[pk] for pk in added], ["fines_owed"], batch_size=1000)
 
 
 def fine_so_far(*, rule: policies.PaperRule, calendar: Calendar, due_at: datetime, now: datetime) -> tuple[int, int]:

@@ -22,13 +22,15 @@ REMINDER_HORIZON_DAYS = 3 * 30 + 14
 
 
 def _paper_loans():
-    return Loan.objects.filter(ended_at__isnull=True, copy__item__isnull=False).select_related(
-        "card__user", "card__library", "library", "title", "copy__item__library"
-    )
+    return Loan.objects.filter(ended_at__isnull=True, copy__item__isnull=False)
 
 
-def _send(candidates: list[tuple[str, Loan, str, dict]], *, now: datetime, batch_size: int) -> int:
-    """Queue the notices whose key is new, `batch_size` per transaction. Returns how many were written."""
+FIELDS = ("id", "library_id", "due_at", "copy__item__item_type_id", "card__category")
+
+
+def _send(candidates: list[tuple[str, int, str, dict]], *, now: datetime, batch_size: int) -> int:
+    """Queue the notices whose key is new, `batch_size` per transaction; only their loans are loaded whole.
+    `candidates` are (key, loan id, kind, context). Returns how many notices were written."""
     written = 0
     for start in range(0, len(candidates), batch_size):
         chunk = candidates[start : start + batch_size]
@@ -36,10 +38,23 @@ def _send(candidates: list[tuple[str, Loan, str, dict]], *, now: datetime, batch
         fresh = [c for c in chunk if c[0] not in existing]
         if not fresh:
             continue
+        loans = Loan.objects.select_related("card__user", "card__library", "title", "copy__item__library").in_bulk(
+            [c[1] for c in fresh]
+        )
         with transaction.atomic():
             with notices.batch():
                 queued = [
-                    _notify(loan.card, kind, now=now, dedupe_key=key, **context) for key, loan, kind, context in fresh
+                    _notify(
+                        loans[loan_id].card,
+                        kind,
+                        now=now,
+                        dedupe_key=key,
+                        loan=loans[loan_id],
+                        title=loans[loan_id].title,
+                        item=loans[loan_id].copy.item,
+                        **context,
+                    )
+                    for key, loan_id, kind, context in fresh
                 ]
         written += sum(1 for notice in queued if notice is not None and notice.pk is not None)
     return written
@@ -55,20 +70,13 @@ def send_due_reminders(*, now: datetime | None = None, batch_size: int = 1000) -
         library__due_reminder_opening_days__gt=0,
     )
     candidates = []
-    for loan in loans.order_by("card_id", "id").iterator(chunk_size=2000):
-        rules.load([loan.library_id])
-        calendar = rules.calendars[loan.library_id]
-        due_day = calendar.local_date(loan.due_at)
-        remind_on = calendar.opening_days_before(due_day, loan.library.due_reminder_opening_days)
+    for loan_id, library_id, due_at, _type, _category in loans.order_by("card_id", "id").values_list(*FIELDS):
+        rules.load([library_id])
+        calendar = rules.calendars[library_id]
+        due_day = calendar.local_date(due_at)
+        remind_on = calendar.opening_days_before(due_day, rules.libraries[library_id].due_reminder_opening_days)
         if calendar.local_date(now) >= remind_on:
-            candidates.append(
-                (
-                    f"due:{loan.pk}:{due_day.isoformat()}",
-                    loan,
-                    "due_reminder",
-                    {"title": loan.title, "due_at": loan.due_at, "item": loan.copy.item},
-                )
-            )
+            candidates.append((f"due:{loan_id}:{due_day.isoformat()}", loan_id, "due_reminder", {"due_at": due_at}))
     return _send(candidates, now=now, batch_size=batch_size)
 
 
@@ -78,29 +86,16 @@ def send_overdue_notices(*, now: datetime | None = None, batch_size: int = 1000)
     now = now or clock.now()
     rules = fines.Rules()
     candidates = []
-    for loan in _paper_loans().filter(due_at__lt=now).order_by("card_id", "id").iterator(chunk_size=2000):
-        rules.load([loan.library_id])
-        calendar = rules.calendars[loan.library_id]
-        days = len(fines.overdue_days(calendar, loan.due_at, now))
+    loans = _paper_loans().filter(due_at__lt=now).order_by("card_id", "id").values_list(*FIELDS)
+    for loan_id, library_id, due_at, item_type_id, category in loans:
+        rules.load([library_id])
+        library = rules.libraries[library_id]
+        days = len(fines.overdue_days(rules.calendars[library_id], due_at, now))
         if days < 1:
             continue
-        every = max(loan.library.overdue_notice_every_days, 1)
-        number = (days - 1) // every + 1
-        rule = rules.rule(loan.library_id, loan.copy.item.item_type_id, loan.card.category)
-        candidates.append(
-            (
-                f"overdue:{loan.pk}:{number}",
-                loan,
-                "overdue_notice",
-                {
-                    "title": loan.title,
-                    "due_at": loan.due_at,
-                    "item": loan.copy.item,
-                    "days": days,
-                    "fine": policies.format_money(rule.fine_for(days), loan.library.currency)
-                    if rule.fine_per_day
-                    else "",
-                },
-            )
-        )
+        number = (days - 1) // max(library.overdue_notice_every_days, 1) + 1
+        rule = rules.rule(library_id, item_type_id, category)
+        fine = policies.format_money(rule.fine_for(days), library.currency) if rule.fine_per_day else ""
+        context = {"due_at": due_at, "days": days, "fine": fine}
+        candidates.append((f"overdue:{loan_id}:{number}", loan_id, "overdue_notice", context))
     return _send(candidates, now=now, batch_size=batch_size)
