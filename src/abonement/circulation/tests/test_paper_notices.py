@@ -39,6 +39,7 @@ class TestDueReminder:
         notice = Notice.objects.get(kind="due_reminder")
         assert notice.dedupe_key == f"due:{loan.pk}:2026-11-27"
         assert notice.language == "lv" and loan.title.title in notice.body and "27.11.2026 18:00" in notice.body
+        assert notice.body.startswith("Lūdzu, atdodiet")
 
     def test_a_library_with_zero_days_sends_none(self, library, loan):
         library.due_reminder_opening_days = 0
@@ -71,6 +72,7 @@ class TestOverdueNotice:
         assert keys == [f"overdue:{loan.pk}:1", f"overdue:{loan.pk}:2"]
         first = Notice.objects.get(dedupe_key=f"overdue:{loan.pk}:1")
         assert first.language == "lv" and "0.25 EUR" in first.body
+        assert "nokavēta 1 darba diena" in first.body  # in the reader's language
 
     def test_a_returned_loan_gets_none(self, loan):
         type(loan).objects.filter(pk=loan.pk).update(ended_at=DUE + timedelta(days=1))
