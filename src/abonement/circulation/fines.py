@@ -187,11 +187,11 @@ def charge_overdue_fines(*, now: datetime | None = None, batch_size: int = 2000)
     now = now or clock.now()
     overdue = (
         Loan.objects.filter(ended_at__isnull=True, due_at__lt=now, copy__item__isnull=False)
-        .order_by("card_id", "id")
+        .order_by("card_id")
         .values_list("card_id", flat=True)
         .distinct()
     )
-    card_ids = sorted(set(overdue))
+    card_ids = list(overdue)
     rules = Rules()
     written = 0
     for start in range(0, len(card_ids), batch_size):
