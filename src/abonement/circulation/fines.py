@@ -10,9 +10,8 @@ from collections import defaultdict
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
-from django.contrib.auth import get_user_model
 from django.db import connection, transaction
-from django.db.models import Max, Sum
+from django.db.models import F, Max, Sum
 from django.utils.translation import gettext_lazy as _
 
 from abonement.circulation import policies
@@ -23,8 +22,6 @@ from abonement.core.models import Event
 from abonement.libraries.calendar import Calendar, calendar_for
 from abonement.libraries.models import Library
 from abonement.readers.models import Card
-
-User = get_user_model()
 
 
 class InvalidFineAmount(DomainError):
@@ -133,15 +130,18 @@ def waive(*, librarian, card: Card, amount: int | None, reason: str, now: dateti
 # ---- the nightly charge -------------------------------------------------------------------------
 
 
-def overdue_days(calendar: Calendar, due_at: datetime, now: datetime) -> list[date]:
-    """The opening days a loan due at `due_at` is late by `now`: after its due day, up to and including today."""
+def overdue_days(calendar: Calendar, due_at: datetime, now: datetime, after: date | None = None) -> list[date]:
+    """The opening days a loan due at `due_at` is late by `now`: after its due day (and after `after`, the last
+    day already charged), up to and including today."""
     if now <= due_at:
         return []
-    due_day, today = calendar.local_date(due_at), calendar.local_date(now)
+    start, today = calendar.local_date(due_at), calendar.local_date(now)
+    if after is not None and after > start:
+        start = after
     return [
-        due_day + timedelta(days=n)
-        for n in range(1, (today - due_day).days + 1)
-        if calendar.is_open(due_day + timedelta(days=n))
+        start + timedelta(days=n)
+        for n in range(1, (today - start).days + 1)
+        if calendar.is_open(start + timedelta(days=n))
     ]
 
 
@@ -201,8 +201,11 @@ def charge_overdue_fines(*, now: datetime | None = None, batch_size: int = 2000)
 
 @transaction.atomic
 def _charge_cards(card_ids: list[int], *, rules: Rules, now: datetime) -> int:
-    locked = Card.objects.select_for_update(of=("self",)).select_related("library").filter(pk__in=card_ids)
-    cards = {card.pk: card for card in locked.order_by("pk")}
+    # Lock the cards (in id order) before reading their charges: a second worker waits here, then finds the
+    # charges the first one wrote.
+    balance = dict(
+        Card.objects.select_for_update().filter(pk__in=card_ids).order_by("pk").values_list("pk", "fines_owed")
+    )
     loans = list(
         Loan.objects.filter(card_id__in=card_ids, ended_at__isnull=True, due_at__lt=now, copy__item__isnull=False)
         .order_by("card_id", "id")
@@ -215,7 +218,6 @@ def _charge_cards(card_ids: list[int], *, rules: Rules, now: datetime) -> int:
         .values("loan_id")
         .annotate(total=Sum("amount"), last=Max("charged_for"))
     }
-    balance = {pk: card.fines_owed for pk, card in cards.items()}
     rows = []
     for loan_id, card_id, library_id, item_type_id, category, due_at in loans:
         rule = rules.rule(library_id, item_type_id, category)
@@ -223,9 +225,7 @@ def _charge_cards(card_ids: list[int], *, rules: Rules, now: datetime) -> int:
             continue
         total, last = charged.get(loan_id, (0, None))
         room = None if rule.fine_cap is None else rule.fine_cap - total
-        for day in overdue_days(rules.calendars[library_id], due_at, now):
-            if last is not None and day <= last:
-                continue
+        for day in overdue_days(rules.calendars[library_id], due_at, now, after=last):
             amount = rule.fine_per_day if room is None else min(rule.fine_per_day, room)
             if amount <= 0:
                 break
@@ -240,26 +240,21 @@ def _charge_cards(card_ids: list[int], *, rules: Rules, now: datetime) -> int:
     for card_id, amount, loan_id in inserted:
         by_card[card_id].append((amount, loan_id))
     added = {card_id: sum(amount for amount, _ in charges) for card_id, charges in by_card.items()}
-    for card_id, amount in added.items():
-        cards[card_id].fines_owed += amount
-    _add_to_balances(added, cards)
-    Event.objects.bulk_create(
-        [
-            events.build(
-                Event.Kind.FINE_CHARGED,
-                actor=None,
-                library=cards[card_id].library,
-                subject_user=User(pk=cards[card_id].user_id),
-                now=now,
-                card=cards[card_id],
-                amount=sum(amount for amount, _ in charges),
-                loans=sorted({loan_id for _, loan_id in charges}),
-                balance=cards[card_id].fines_owed,
-            )
-            for card_id, charges in by_card.items()
-        ],
-        batch_size=1000,
-    )
+    _add_to_balances(added)
+    owners = Card.objects.filter(pk__in=list(added)).values_list("pk", "library_id", "user_id", "fines_owed")
+    rows = []
+    for card_id, library_id, user_id, owed in owners:
+        event = events.build(
+            Event.Kind.FINE_CHARGED,
+            actor=None,
+            now=now,
+            amount=added[card_id],
+            loans=sorted({loan_id for _, loan_id in by_card[card_id]}),
+            balance=owed,
+        )
+        event.library_id, event.subject_user_id, event.card_id = library_id, user_id, card_id
+        rows.append(event)
+    Event.objects.bulk_create(rows, batch_size=1000)
     return len(inserted)
 
 
@@ -301,8 +296,8 @@ def _insert_charges(rows: list[tuple], *, now: datetime, batch_size: int = 1000)
     return written
 
 
-def _add_to_balances(added: dict[int, int], cards: dict[int, Card]) -> None:
-    """fines_owed += the charges just written, for the locked cards."""
+def _add_to_balances(added: dict[int, int]) -> None:
+    """fines_owed += the charges just written, for the locked cards: one UPDATE on PostgreSQL."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             table = Card._meta.db_table
@@ -312,7 +307,8 @@ def _add_to_balances(added: dict[int, int], cards: dict[int, Card]) -> None:
                 [list(added), list(added.values())],
             )
         return
-    Card.objects.bulk_update([cards[pk] for pk in added], ["fines_owed"], batch_size=1000)
+    for card_id, amount in added.items():
+        Card.objects.filter(pk=card_id).update(fines_owed=F("fines_owed") + amount)
 
 
 def fine_so_far(*, rule: policies.PaperRule, calendar: Calendar, due_at: datetime, now: datetime) -> tuple[int, int]:
