@@ -190,7 +190,7 @@ def run(loans: int, readers: int) -> dict:
     if lapse is not None:
         steps.append(("lapse uncollected reservations", lapse))
     steps += [
-        ("fines (first night)", fines.charge_overdue_fines),
+        ("fines", fines.charge_overdue_fines),
         ("due-date reminders", reminders.send_due_reminders),
         ("overdue notices", reminders.send_overdue_notices),
     ]
