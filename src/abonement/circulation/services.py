@@ -299,7 +299,7 @@ def close_waiting(waiting: Waiting, *, now: datetime, decided_by) -> list[tuple[
     return closed
 
 
-def _notify(card: Card, kind: str, *, now: datetime, **context) -> None:
+def _notify(card: Card, kind: str, *, now: datetime, dedupe_key: str | None = None, **context) -> Notice | None:
     """Tell the reader by e-mail, or by a short SMS (template `<kind>_sms`) when they gave only a phone."""
     user = card.user
     if user.email:
@@ -307,8 +307,8 @@ def _notify(card: Card, kind: str, *, now: datetime, **context) -> None:
     elif user.phone:
         to, channel, kind = user.phone, Notice.Channel.SMS, f"{kind}_sms"
     else:
-        return
-    notices.queue(
+        return None
+    return notices.queue(
         kind=kind,
         to=to,
         channel=channel,
@@ -317,6 +317,7 @@ def _notify(card: Card, kind: str, *, now: datetime, **context) -> None:
         language=user.language,
         context={"card": card, **context},
         now=now,
+        dedupe_key=dedupe_key,
     )
 
 

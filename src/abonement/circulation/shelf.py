@@ -52,7 +52,8 @@ def my_books(user, *, archive_limit: int = 100) -> Shelf:
         hold.position = services.queue_position(hold)
         hold.expected = estimated_date(hold, hold.position)
     return Shelf(
-        loans=list(loans.filter(ended_at__isnull=True)),
+        # paper loans have their own list (circulation/_my_paper_loans.html): renewals, overdue, fines
+        loans=list(loans.filter(ended_at__isnull=True, copy__item__isnull=True)),
         archive=list(loans.filter(ended_at__isnull=False).order_by("-ended_at")[:archive_limit]),
         requests=list(
             Request.objects.filter(card__in=cards)

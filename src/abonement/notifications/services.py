@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
@@ -46,9 +46,12 @@ def queue(
     user=None,
     attachment: tuple[str, bytes, str] | None = None,
     now: datetime | None = None,
+    dedupe_key: str | None = None,
 ) -> Notice:
     """Record a notice and its delivery task in the caller's transaction. `attachment` = (name, bytes, mime type).
-    Inside `batch()` the notice is written when the batch ends (its `pk` is set then)."""
+    Inside `batch()` the notice is written when the batch ends (its `pk` is set then). A notice with a
+    `dedupe_key` already written (by an earlier run of a periodic job, or another worker) is not written again
+    and gets no delivery task; its `pk` stays None."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("notices.queue() must run inside the transaction of the change it reports")
     context = {"library": library, "site_url": settings.SITE_URL, **context}
@@ -65,6 +68,7 @@ def queue(
         library=library,
         user=user,
         created_at=now or clock.now(),
+        dedupe_key=dedupe_key,
         **(
             {"attachment_name": attachment[0], "attachment": attachment[1], "attachment_type": attachment[2]}
             if attachment
@@ -101,6 +105,12 @@ def batch():
 def _write(notices: list[Notice]) -> None:
     from abonement.notifications.tasks import deliver_notice, deliver_notices
 
+    keyed = [notice for notice in notices if notice.dedupe_key]
+    if keyed:
+        notices = [notice for notice in notices if not notice.dedupe_key]
+        written = _insert_new(keyed)
+        if written:
+            deliver_notices.enqueue(written)
     if not notices:
         return
     if len(notices) == 1:
@@ -109,6 +119,36 @@ def _write(notices: list[Notice]) -> None:
         return
     Notice.objects.bulk_create(notices, batch_size=500)  # PostgreSQL and SQLite ≥ 3.35 return the ids
     deliver_notices.enqueue([notice.pk for notice in notices])
+
+
+def _insert_new(notices: list[Notice], batch_size: int = 500) -> list[int]:
+    """INSERT … ON CONFLICT DO NOTHING RETURNING: write the notices whose `dedupe_key` is new, set their `pk`
+    and return those ids (PostgreSQL and SQLite ≥ 3.35). A key another transaction is writing right now waits
+    for it and is then skipped, so two workers never write one notice twice."""
+    fields = [field for field in Notice._meta.concrete_fields if not field.primary_key]
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    by_key = {notice.dedupe_key: notice for notice in notices}
+    written: list[int] = []
+    with connection.cursor() as cursor:
+        for start in range(0, len(notices), batch_size):
+            chunk = notices[start : start + batch_size]
+            values = [
+                field.get_db_prep_save(field.pre_save(notice, add=True), connection)
+                for notice in chunk
+                for field in fields
+            ]
+            # The table and column names come from the model; every value is a parameter.
+            cursor.execute(
+                f"INSERT INTO {Notice._meta.db_table} ({columns}) VALUES "  # noqa: S608
+                + ", ".join([row] * len(chunk))
+                + " ON CONFLICT DO NOTHING RETURNING id, dedupe_key",
+                values,
+            )
+            for pk, key in cursor.fetchall():
+                by_key[key].pk = pk
+                written.append(pk)
+    return sorted(written)
 
 
 def retry_delay(attempts: int) -> timedelta:

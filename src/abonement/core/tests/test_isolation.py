@@ -5,6 +5,8 @@ test until a foreign object for its parameter is added to FOREIGN below: isolati
 construction, not by memory.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.db import transaction
 from django.test import Client
@@ -13,6 +15,7 @@ from django.utils import timezone
 
 from abonement.catalog.models import ItemType, Title
 from abonement.circulation.models import CirculationRule
+from abonement.circulation.tests.paper_loans import paper_loan
 from abonement.collections import services as collections
 from abonement.notifications import services as notices
 from abonement.readers.models import Group
@@ -51,6 +54,7 @@ def two_worlds(network_factory, library_factory, librarian_factory, operator_fac
     group_b = Group.objects.create(library=lib_b, name="Foreign group B")
     paper_b = Title.objects.create(title="Foreign paper title B", format="paper", network=net_b)
     card_b.groups.add(group_b)
+    loan_b = paper_loan(card=card_b, title=paper_b, due_at=timezone.now() + timedelta(days=10))
     export_b = Export.objects.create(
         library=lib_b, requested_by=librarian_b, report="events", fmt="csv", created_at=timezone.now(), status="done"
     )
@@ -79,6 +83,7 @@ def two_worlds(network_factory, library_factory, librarian_factory, operator_fac
             "template_id": template_b.pk,
             "item_type_id": ItemType.objects.create(network=net_b, code="B", name="Foreign type B").pk,
             "rule_id": CirculationRule.objects.create(library=lib_b).pk,
+            "loan_id": loan_b.pk,
         },
         "lib_b": lib_b,
     }
@@ -101,6 +106,7 @@ def test_every_area_url_is_known():
         "fmt",
         "title_id",
         "collection_id",
+        "loan_id",
         "template_id",
         "export_id",
         "item_type_id",

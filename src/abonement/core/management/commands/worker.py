@@ -3,7 +3,7 @@ import os
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
 
-from abonement.circulation.tasks import schedule_expiry
+from abonement.circulation.tasks import schedule_expiry, schedule_paper_jobs
 from abonement.core.worker import Worker
 
 
@@ -40,7 +40,7 @@ class Command(db_worker.Command):
             max_tasks=max_tasks,
             worker_id=worker_id,
             excluded_queue_names=exclude_queues.split(",") if exclude_queues else [],
-            on_start=schedule_expiry,
+            on_start=lambda: (schedule_expiry(), schedule_paper_jobs()),
         )
         if reload and not batch:
             if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":  # only the reloaded child handles signals
