@@ -20,3 +20,12 @@ staff_patterns = [
     path("fund/export/<str:fmt>/", views.fund_export, name="fund_export"),
     path("titles/<int:title_id>/issue/", views.force_issue, name="force_issue"),
 ]
+
+from abonement.circulation import views_desk  # noqa: E402 — the desk's lines, appended (issue #14)
+
+staff_patterns += [
+    path("desk/", views_desk.desk_page, name="desk"),
+    path("desk/scan/", views_desk.scan, name="desk_scan"),
+    path("desk/close/", views_desk.close_reader, name="desk_close"),
+    path("desk/slip/", views_desk.slip, name="desk_slip"),
+]
