@@ -168,9 +168,9 @@ def check_out(*, librarian, card: Card, barcode: str, now: datetime | None = Non
     card = Card.objects.select_for_update(of=("self",), no_key=True).select_related("library", "user").get(pk=card.pk)
     rule = selectors.paper_rule(item=item, card=card)
     if rule.reading_room_only or item.status == Item.Status.READING_ROOM:
-        raise ItemNotForLoan(barcode=item.barcode, why=gettext("reading room only"))
+        raise ItemNotForLoan(barcode=item.barcode, why=_("reading room only"))
     if item.status == Item.Status.LOST:
-        raise ItemNotForLoan(barcode=item.barcode, why=gettext("it is marked lost"))
+        raise ItemNotForLoan(barcode=item.barcode, why=_("it is marked lost"))
     if item.status == Item.Status.IN_TRANSIT:
         raise ItemNotForLoan(
             barcode=item.barcode,
