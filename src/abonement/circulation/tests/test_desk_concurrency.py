@@ -74,3 +74,27 @@ def test_two_desks_checking_out_one_item_give_one_loan(clients, library, card_fa
         assert len(results.of(Loan)) == 1, results.refusal_codes()
         assert results.refusal_codes() == {"item_on_loan": clients.size - 1}
         assert Loan.objects.filter(copy__item__barcode=barcode).count() == 1
+
+
+def test_check_ins_of_different_items_at_once_each_set_aside_for_its_waiting_reader(
+    clients, library, card_factory, title_factory
+):
+    # The next reader is looked up with SKIP LOCKED: only the hold rows may be locked, never the library or
+    # the card joined to them, or a check-in running at the same desk library would pass the reader over.
+    borrowers = [card_factory(library=library) for _ in range(clients.size)]
+    for round_ in range(ROUNDS):
+        barcodes = []
+        for i, borrower in enumerate(borrowers):
+            title = title_factory(format="paper", network=library.network)
+            barcode = f"M{round_}-{i}"
+            Item.objects.create(title=title, library=library, barcode=barcode)
+            check_out(borrower.pk, barcode, NOW)
+            Hold.objects.create(card=card_factory(library=library), library=library, title=title, created_at=NOW)
+            barcodes.append(barcode)
+        results = clients.race([lambda b=b: check_in(b, library.pk, NOW + timedelta(days=1)) for b in barcodes])
+        assert results.errors == [], f"round {round_}: {results.errors[:3]}"
+        outcomes = results.of(desk.CheckInOutcome)
+        assert len(outcomes) == clients.size and all(o.hold is not None for o in outcomes), [
+            o.message for o in outcomes
+        ]
+        assert Item.objects.filter(barcode__in=barcodes, status=Item.Status.SET_ASIDE).count() == clients.size
