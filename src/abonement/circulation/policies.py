@@ -206,3 +206,22 @@ def check_not_debtor(*, overdue_items: int, fines_owed: int, threshold: int, cur
 def format_money(amount: int, currency: str) -> str:
     """12345, "EUR" → "123.45 EUR" (amounts are kept in cents or kopecks)."""
     return f"{amount // 100}.{amount % 100:02d} {currency}"
+
+
+class PaperTitleNotLentOnline(DomainError):
+    code = "paper_title_not_lent_online"
+    status = 409
+    message = _("This is a paper book: reserve it or ask at the library desk")
+
+
+def check_lent_online(title) -> None:
+    """The e-lending services (take, request, queue, issue, mass issue) lend digital copies only: a paper title
+    is lent through its items at the desk or reserved (issue #14)."""
+    if title.is_paper:
+        raise PaperTitleNotLentOnline()
+
+
+class PaperLoanReturnedAtDesk(DomainError):
+    code = "paper_loan_returned_at_desk"
+    status = 409
+    message = _("This is a paper book: bring it back to the library desk.")

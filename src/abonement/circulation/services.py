@@ -152,7 +152,7 @@ def _lock_free_copy(*, library: Library, title: Title) -> int | None:
     queueing on the same row."""
     copy, loan = Copy._meta.db_table, Loan._meta.db_table
     sql = (
-        f"SELECT c.id FROM {copy} c WHERE c.library_id = %s AND c.title_id = %s"  # noqa: S608 — names from the models
+        f"SELECT c.id FROM {copy} c WHERE c.library_id = %s AND c.title_id = %s AND c.item_id IS NULL"  # noqa: S608
         f" AND NOT EXISTS (SELECT 1 FROM {loan} l WHERE l.copy_id = c.id AND l.ended_at IS NULL)"
         f" ORDER BY c.id LIMIT 1{_for_update(skip_locked=True)}"
     )
@@ -337,6 +337,7 @@ def _issue(
 ) -> Loan:
     """Lend `title` to `card`: a free copy if there is one, otherwise a newly acquired copy. `request`: the
     card's request being approved, which must still be waiting once locked."""
+    policies.check_lent_online(title)
     library = card.library
     copy_id = _lock_free_copy(library=library, title=title)
     if copy_id is None:
@@ -404,6 +405,7 @@ def _copy_was_taken(exc: IntegrityError) -> bool:
 def take(*, card: Card, title: Title, now: datetime | None = None) -> Loan:
     """Self-service (SPEC L1, L2). Free titles can always be taken; paid ones when the card is self-service."""
     now = now or clock.now()
+    policies.check_lent_online(title)
     rule = policies.lending_rule(library=card.library, card=card)
     if not rule.self_service and not title.is_free:
         raise policies.SelfServiceOff()
@@ -414,6 +416,7 @@ def take(*, card: Card, title: Title, now: datetime | None = None) -> Loan:
 def request_title(*, card: Card, title: Title, now: datetime | None = None) -> Request:
     """Ask the librarian for a title (SPEC L4)."""
     now = now or clock.now()
+    policies.check_lent_online(title)
     card = _lock_card(card)
     if card.status != Card.Status.ACTIVE:
         raise policies.CardBlocked(number=card.number)
@@ -469,6 +472,7 @@ def queue_position(hold: Hold) -> int:
 def join_queue(*, card: Card, title: Title, now: datetime | None = None) -> Hold:
     """Take a place in the title's queue (SPEC L3)."""
     now = now or clock.now()
+    policies.check_lent_online(title)
     card = _lock_card(card)
     if card.status != Card.Status.ACTIVE:
         raise policies.CardBlocked(number=card.number)
@@ -599,6 +603,8 @@ def return_loan(*, loan: Loan, actor, now: datetime | None = None) -> Loan:
     )
     if loan.ended_at is not None:
         return loan
+    if loan.copy.item_id is not None:
+        raise policies.PaperLoanReturnedAtDesk()
     loan.ended_at, loan.end_reason = now, Loan.EndReason.RETURNED
     loan.save(update_fields=["ended_at", "end_reason"])
     events.record_for_card(Event.Kind.RETURNED, card=loan.card, title=loan.title, actor=actor, now=now)
@@ -620,7 +626,7 @@ def serve_queues(*, copy_ids, now: datetime) -> list[Loan]:
     copies = list(
         Copy.objects.select_for_update(of=("self",), no_key=True)
         .select_related("title", "library")
-        .filter(pk__in=copy_ids)
+        .filter(pk__in=copy_ids, item__isnull=True)  # paper items are passed on at the desk (setaside.pass_on)
         .exclude(Exists(on_loan))
         .order_by("pk")
     )
@@ -716,7 +722,9 @@ def serve_idle_copies(*, now: datetime | None = None, batch_size: int = 2000) ->
         idle += [
             pk
             for pk, library, title in Copy.objects.filter(
-                library__in={library for library, _ in chunk}, title__in={title for _, title in chunk}
+                library__in={library for library, _ in chunk},
+                title__in={title for _, title in chunk},
+                item__isnull=True,
             )
             .exclude(Exists(on_loan))
             .values_list("pk", "library_id", "title_id")
@@ -802,7 +810,7 @@ def expire_due_loans(*, now: datetime | None = None, batch_size: int = 2000) -> 
     # One read of what is due, in card order so a reader's loans share a batch and a notice. Loans that fall due
     # during the run are the next run's (a minute later).
     due = list(
-        Loan.objects.filter(ended_at__isnull=True, due_at__lte=now)
+        Loan.objects.filter(ended_at__isnull=True, due_at__lte=now, copy__item__isnull=True)  # paper: overdue
         .order_by("card_id", "id")
         .values_list("id", flat=True)
     )

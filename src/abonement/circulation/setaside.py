@@ -20,7 +20,8 @@ def first_in_line(item: Item) -> Hold | None:
     """The first waiting reader for the item's title at the item's library, locked (SKIP LOCKED: a hold another
     transaction is deciding right now is passed over, as the e-lending queue does)."""
     return (
-        Hold.objects.select_for_update(skip_locked=True)
+        Hold.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)  # not the joined rows: a
+        # locked card, library or title would make SKIP LOCKED pass over a reader who waits
         .select_related("card__user", "card__library", "library", "title")
         .filter(library_id=item.library_id, title_id=item.title_id, status=Hold.Status.WAITING)
         .order_by("created_at", "id")

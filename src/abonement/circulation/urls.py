@@ -45,3 +45,12 @@ staff_patterns += [
     path("readers/<int:card_id>/fines/pay/", views_paper_loans.fine_pay, name="fine_pay"),
     path("readers/<int:card_id>/fines/waive/", views_paper_loans.fine_waive, name="fine_waive"),
 ]
+
+from abonement.circulation import views_desk  # noqa: E402 — the desk's lines, appended (issue #14)
+
+staff_patterns += [
+    path("desk/", views_desk.desk_page, name="desk"),
+    path("desk/scan/", views_desk.scan, name="desk_scan"),
+    path("desk/close/", views_desk.close_reader, name="desk_close"),
+    path("desk/slip/", views_desk.slip, name="desk_slip"),
+]

@@ -324,6 +324,8 @@ def _gather(*, library: Library, collection: Collection, groups: list[Group], no
     titles = [entry.title for entry in CollectionTitle.objects.filter(collection=collection).select_related("title")]
     if not titles:
         raise EmptyCollection(name=collection.name)
+    for title in titles:  # `add_titles` keeps them out; a mass issue lends digital copies only, whatever got in
+        policies.check_lent_online(title)
     title_ids = [title.pk for title in titles]
     membership = list(
         Card.groups.through.objects.filter(group__in=groups, card__library=library).values_list("card_id", "group_id")

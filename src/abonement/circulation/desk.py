@@ -1,0 +1,272 @@
+"""Desk circulation of paper items (SPEC P7): check-out to a reader's card and check-in by barcode.
+
+Each function is one transaction that writes nothing when it raises. Lock order: the item row, then the holds
+and requests of the item, then the card (as `setaside` and the e-lending services lock holds before cards).
+A paper item is lent through its Copy (created on its first check-out); the database keeps one open loan per
+copy, so two desks scanning the same item at once give one loan.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from abonement.catalog.models import Item
+from abonement.circulation import policies, selectors, setaside
+from abonement.circulation.models import Copy, Hold, Loan, Request
+from abonement.core import clock, events, inserts
+from abonement.core.errors import DomainError
+from abonement.core.models import Event
+from abonement.libraries.calendar import calendar_for
+from abonement.readers.models import Card
+
+
+class UnknownBarcode(DomainError):
+    code = "unknown_barcode"
+    status = 404
+    message = _("There is no item with the barcode %(barcode)s in this network.")
+
+
+class ItemOnLoan(DomainError):
+    code = "item_on_loan"
+    status = 409
+    message = _("Item %(barcode)s is on loan to card %(number)s until %(date)s: check it in first.")
+
+
+class ItemNotForLoan(DomainError):
+    code = "item_not_for_loan"
+    status = 409
+    message = _("Item %(barcode)s cannot be checked out: %(why)s.")
+
+
+class ItemSetAsideForOther(DomainError):
+    code = "item_set_aside_for_other"
+    status = 409
+    message = _("Item %(barcode)s is set aside for card %(number)s until %(date)s.")
+
+
+class ItemReservedForOther(DomainError):
+    code = "item_reserved_for_other"
+    status = 409
+    message = _("Item %(barcode)s is reserved by card %(number)s.")
+
+
+class ItemNotOnLoan(DomainError):
+    code = "item_not_on_loan"
+    status = 409
+    message = _("Item %(barcode)s is not on loan (status: %(status)s): nothing to check in.")
+
+
+class ReaderBlocked(DomainError):
+    """The card is blocked, a debtor or has the most items on hand: staff may override with a reason."""
+
+    code = "reader_blocked"
+    status = 409
+    message = _("Not checked out: %(reasons)s. Give a reason to override.")
+
+
+@dataclass(frozen=True)
+class CheckInOutcome:
+    """What the desk does with an item just checked in: send it to its library, put it on the hold shelf for
+    the next reader, or back on the shelf."""
+
+    item: Item
+    loan: Loan | None
+    hold: Hold | None = None
+    send_to: object = None  # the item's library, when it belongs to another one
+
+    @property
+    def message(self) -> str:
+        if self.send_to is not None:
+            return gettext("Send to %(library)s") % {"library": self.send_to.name}
+        if self.hold is not None:
+            card = self.hold.card
+            return gettext("Set aside for %(reader)s (card %(number)s), shelf Hold") % {
+                "reader": card.full_name or card.number,
+                "number": card.number,
+            }
+        return gettext("Back on the shelf")
+
+
+def _lock_item(barcode: str, *, network_id: int) -> Item:
+    barcode = (barcode or "").strip()
+    item = (
+        Item.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("library", "title", "in_transit_to")
+        .filter(barcode=barcode, library__network_id=network_id)
+        .first()
+    )
+    if item is None:
+        raise UnknownBarcode(barcode=barcode)
+    return item
+
+
+def _open_loan(item: Item, *, lock: bool = False) -> Loan | None:
+    loans = Loan.objects.filter(copy__item=item, ended_at__isnull=True).select_related("card__library", "card__user")
+    if lock:
+        loans = loans.select_for_update(of=("self",), no_key=True)
+    return loans.first()
+
+
+def _local_date(library, moment: datetime) -> str:
+    return calendar_for(library).local_date(moment).strftime("%d.%m.%Y") if moment else ""
+
+
+def blocks(card: Card, *, now: datetime) -> list[str]:
+    """Why the desk would not lend to `card` now (empty: nothing stops it). The card is locked by the caller."""
+    reasons = []
+    if card.status == Card.Status.BLOCKED:
+        reasons.append(str(policies.CardBlocked(number=card.number)))
+    try:
+        selectors.check_not_debtor(card, now=now)
+    except policies.DebtorBlocked as error:
+        reasons.append(str(error))
+    limit = policies.lending_rule(library=card.library, card=card).max_on_hand
+    on_hand = Loan.objects.filter(card=card, ended_at__isnull=True, copy__item__isnull=False).count()
+    if on_hand >= limit:
+        reasons.append(str(policies.LoanLimitReached(limit=limit)))
+    return reasons
+
+
+@transaction.atomic
+def check_out(*, librarian, card: Card, barcode: str, now: datetime | None = None, override_reason: str = "") -> Loan:
+    """Lend the item `barcode` to `card` at the desk. A blocked card, a debtor or a full card is refused unless
+    the librarian gives `override_reason` (logged as BLOCK_OVERRIDDEN)."""
+    now = now or clock.now()
+    override_reason = (override_reason or "").strip()[:500]
+    item = _lock_item(barcode, network_id=card.library.network_id)
+    loan = _open_loan(item)
+    if loan is not None:
+        raise ItemOnLoan(
+            barcode=item.barcode, number=loan.card.number, date=_local_date(loan.card.library, loan.due_at)
+        )
+    ready = (
+        Hold.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("card")
+        .filter(item=item, status=Hold.Status.READY)
+        .first()
+    )
+    if ready is not None and ready.card_id != card.pk:
+        raise ItemSetAsideForOther(
+            barcode=item.barcode, number=ready.card.number, date=_local_date(item.library, ready.pickup_by)
+        )
+    reservation = (
+        Request.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("card")
+        .filter(item=item, status__in=[Request.Status.WAITING, Request.Status.APPROVED])
+        .first()
+    )
+    if reservation is not None and reservation.card_id != card.pk:
+        raise ItemReservedForOther(barcode=item.barcode, number=reservation.card.number)
+    waiting = (
+        Hold.objects.select_for_update(of=("self",), no_key=True)
+        .filter(card=card, title=item.title, status=Hold.Status.WAITING)
+        .first()
+    )
+    card = Card.objects.select_for_update(of=("self",), no_key=True).select_related("library", "user").get(pk=card.pk)
+    rule = selectors.paper_rule(item=item, card=card)
+    if rule.reading_room_only or item.status == Item.Status.READING_ROOM:
+        raise ItemNotForLoan(barcode=item.barcode, why=_("reading room only"))
+    if item.status == Item.Status.LOST:
+        raise ItemNotForLoan(barcode=item.barcode, why=_("it is marked lost"))
+    if item.status == Item.Status.IN_TRANSIT:
+        raise ItemNotForLoan(
+            barcode=item.barcode,
+            why=gettext("it is in transit to %(library)s, check it in there")
+            % {"library": (item.in_transit_to or item.library).name},
+        )
+    if Loan.objects.filter(card=card, title=item.title, ended_at__isnull=True).exists():
+        raise policies.AlreadyOnLoan()
+    reasons = blocks(card, now=now)
+    if reasons and not override_reason:
+        raise ReaderBlocked(reasons="; ".join(reasons))
+    copy = Copy.objects.filter(item=item).first() or inserts.insert(
+        Copy(library=item.library, title=item.title, item=item, acquired_at=now, cost=0)
+    )
+    due_at = calendar_for(item.library).due(now, rule.loan_days)
+    try:
+        with transaction.atomic():
+            loan = inserts.insert(
+                Loan(
+                    copy=copy,
+                    card=card,
+                    library=item.library,
+                    title=item.title,
+                    is_free=item.title.is_free,
+                    started_at=now,
+                    due_at=due_at,
+                    issued_by=librarian,
+                )
+            )
+    except IntegrityError as exc:  # the item's row lock serialises desks: only a raw write gets here
+        raise ItemOnLoan(barcode=item.barcode, number="?", date="?") from exc
+    item.status, item.due_date, item.in_transit_to = (
+        Item.Status.ON_LOAN,
+        calendar_for(item.library).local_date(due_at),
+        None,
+    )
+    item.save(update_fields=["status", "due_date", "in_transit_to"])
+    for hold in (ready, waiting):
+        if hold is not None:
+            hold.status, hold.ended_at, hold.loan = Hold.Status.FULFILLED, now, loan
+            hold.save(update_fields=["status", "ended_at", "loan"])
+    if reservation is not None:
+        reservation.status, reservation.loan = Request.Status.COLLECTED, loan
+        reservation.decided_at = reservation.decided_at or now
+        reservation.save(update_fields=["status", "loan", "decided_at"])
+    if reasons:
+        events.record_for_card(
+            Event.Kind.BLOCK_OVERRIDDEN,
+            card=card,
+            actor=librarian,
+            now=now,
+            title=item.title,
+            reason=override_reason,
+            item=item.barcode,
+            blocks=reasons,
+        )
+    events.record_for_card(
+        Event.Kind.CHECKED_OUT,
+        card=card,
+        actor=librarian,
+        now=now,
+        title=item.title,
+        item=item.barcode,
+        due_at=due_at.isoformat(),
+    )
+    loan.item = item
+    return loan
+
+
+@transaction.atomic
+def check_in(*, librarian, barcode: str, at_library, now: datetime | None = None) -> CheckInOutcome:
+    """The item `barcode` comes back at `at_library`'s desk: its loan ends, then it is sent to its own library,
+    set aside for the next reader in line there (pickup deadline and notice start), or put back on the shelf.
+    An item in transit arriving at its own library goes through the same step."""
+    now = now or clock.now()
+    item = _lock_item(barcode, network_id=at_library.network_id)
+    loan = _open_loan(item, lock=True)
+    if loan is None:
+        arrived = item.status == Item.Status.IN_TRANSIT and item.library_id == at_library.pk
+        if not arrived:
+            raise ItemNotOnLoan(barcode=item.barcode, status=Item.Status(item.status).label)
+    else:
+        loan.ended_at, loan.end_reason = now, Loan.EndReason.RETURNED
+        loan.save(update_fields=["ended_at", "end_reason"])
+        events.record_for_card(
+            Event.Kind.CHECKED_IN,
+            card=loan.card,
+            actor=librarian,
+            now=now,
+            title=item.title,
+            item=item.barcode,
+            at_library=at_library.pk,
+        )
+    if item.library_id != at_library.pk:
+        item.status, item.due_date, item.in_transit_to = Item.Status.IN_TRANSIT, None, item.library
+        item.save(update_fields=["status", "due_date", "in_transit_to"])
+        return CheckInOutcome(item=item, loan=loan, send_to=item.library)
+    hold = setaside.pass_on(item=item, now=now, actor=librarian)
+    return CheckInOutcome(item=item, loan=loan, hold=hold)
