@@ -87,6 +87,17 @@ class TestCheckOut:
         assert (event.card, event.title, event.actor) == (card, paper, librarian)
         assert not Notice.objects.exists()
 
+    def test_paper_loans_leave_the_e_book_limit_alone(self, library, librarian, card_factory, paper, title_factory):
+        from abonement.circulation import services
+
+        card = card_factory(library=library, max_on_hand=1, lending_mode="self_service")
+        item(paper, library, "100009")
+        desk.check_out(librarian=librarian, card=card, barcode="100009", now=NOW)
+        ebook = title_factory(price=1)
+        services.grant_credits(operator=librarian, library=library, amount=5, now=NOW)
+        assert services.paid_on_hand(card) == 0
+        assert services.take(card=card, title=ebook, now=NOW).title == ebook
+
     def test_unknown_barcode(self, librarian, card):
         with pytest.raises(desk.UnknownBarcode) as error:
             desk.check_out(librarian=librarian, card=card, barcode="999", now=NOW)
