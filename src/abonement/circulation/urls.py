@@ -1,6 +1,6 @@
 from django.urls import path
 
-from abonement.circulation import views, views_paper_loans, views_reservations, views_rules
+from abonement.circulation import views, views_desk, views_paper_loans, views_reservations, views_rules
 
 app_name = "circulation"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("items/<int:item_id>/reserve/", views_reservations.reserve, name="reserve"),
     path("titles/<int:title_id>/queue/<int:library_id>/", views_reservations.join_paper_queue, name="paper_queue"),
     path("reservations/<int:request_id>/cancel/", views_reservations.cancel_reservation, name="cancel_reservation"),
+    path("loans/<int:loan_id>/renew/", views_paper_loans.renew, name="renew"),
 ]
 
 staff_patterns = [
@@ -32,23 +33,11 @@ staff_patterns = [
     path("circulation-rules/new/", views_rules.rule_create, name="rule_create"),
     path("circulation-rules/<int:rule_id>/", views_rules.rule_edit, name="rule_edit"),
     path("circulation-rules/<int:rule_id>/delete/", views_rules.rule_delete, name="rule_delete"),
-]
-
-urlpatterns += [
-    path("loans/<int:loan_id>/renew/", views_paper_loans.renew, name="renew"),
-]
-
-staff_patterns += [
     path("renewals/", views_paper_loans.renewal_list, name="renewals"),
     path("renewals/decide/", views_paper_loans.renewal_decide, name="renewals_decide"),
     path("loans/<int:loan_id>/renew/", views_paper_loans.desk_renew, name="desk_renew"),
     path("readers/<int:card_id>/fines/pay/", views_paper_loans.fine_pay, name="fine_pay"),
     path("readers/<int:card_id>/fines/waive/", views_paper_loans.fine_waive, name="fine_waive"),
-]
-
-from abonement.circulation import views_desk  # noqa: E402 — the desk's lines, appended (issue #14)
-
-staff_patterns += [
     path("desk/", views_desk.desk_page, name="desk"),
     path("desk/scan/", views_desk.scan, name="desk_scan"),
     path("desk/close/", views_desk.close_reader, name="desk_close"),

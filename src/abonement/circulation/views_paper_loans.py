@@ -116,4 +116,6 @@ def desk_renew(request, loan_id: int):
     )
     renewal = renewals.renew(librarian=request.user, loan=loan)
     messages.success(request, _("Renewed until %(date)s.") % {"date": _local(renewal)})
+    if request.POST.get("back") == "desk":
+        return redirect("staff:desk")
     return _back_to_reader(loan.card)

@@ -287,6 +287,20 @@ class TestDeskPage:
         assert "Back on the shelf" in page and "Anna Reader" not in page
         assert not Loan.objects.filter(ended_at=None).exists()
 
+    def test_the_reader_panel_renews_a_loan_and_stays_at_the_desk(self, library, librarian, card, paper):
+        item(paper, library, "100001")
+        client = signed_in(librarian)
+        client.post("/staff/desk/scan/", {"code": card.number})
+        client.post("/staff/desk/scan/", {"code": "100001"})
+        loan = Loan.objects.get(card=card, ended_at=None)
+        page = client.get("/staff/desk/").content.decode()
+        assert f"/staff/loans/{loan.pk}/renew/" in page and 'data-testid="renew-100001"' in page
+        response = client.post(f"/staff/loans/{loan.pk}/renew/", {"back": "desk"})
+        assert response.status_code == 302 and response.url == "/staff/desk/"
+        renewed = Loan.objects.get(pk=loan.pk)
+        assert renewed.renewal_count == 1 and renewed.due_at > loan.due_at
+        assert "Renewed until" in client.get("/staff/desk/").content.decode()
+
     def test_bad_input_is_a_4xx_naming_it_and_changes_nothing(self, library, librarian, card, card_factory, paper):
         item(paper, library, "100001")
         client = signed_in(librarian)
