@@ -21,6 +21,7 @@ from abonement.circulation.services import (
     ReasonRequired,
     _lock_card,
     _notify,
+    mark_rejected,
     open_loans,
 )
 from abonement.core import clock, events
@@ -232,15 +233,7 @@ def refuse_reservations(
         .filter(pk__in=ids, kind=Request.Kind.RESERVATION)
         .order_by("pk")
     ):
-        if request.status != Request.Status.WAITING:
-            raise AlreadyDecided(status=request.get_status_display().lower())
-        request.status, request.decided_at, request.decided_by, request.reason = (
-            Request.Status.REJECTED,
-            now,
-            librarian,
-            reason[:500],
-        )
-        request.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+        mark_rejected(request, librarian=librarian, reason=reason, now=now)
         item = items[request.item_id]
         events.record_for_card(
             Event.Kind.RESERVATION_REFUSED,

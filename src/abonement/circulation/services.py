@@ -543,6 +543,19 @@ def _approve(*, librarian, request: Request, now: datetime) -> Request:
     return request
 
 
+def mark_rejected(request: Request, *, librarian, reason: str, now: datetime) -> None:
+    """Refuse a waiting request (an e-book request or a reservation) locked by the caller."""
+    if request.status != Request.Status.WAITING:
+        raise AlreadyDecided(status=request.get_status_display().lower())
+    request.status, request.decided_at, request.decided_by, request.reason = (
+        Request.Status.REJECTED,
+        now,
+        librarian,
+        reason[:500],
+    )
+    request.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+
+
 @transaction.atomic
 def reject_requests(*, librarian, requests: list[Request], reason: str, now: datetime | None = None) -> list[Request]:
     """Reject all given waiting requests with one reason, sent to each reader. All or nothing."""
@@ -557,15 +570,7 @@ def reject_requests(*, librarian, requests: list[Request], reason: str, now: dat
         .filter(pk__in=[r.pk for r in requests])
         .order_by("pk")
     ):
-        if request.status != Request.Status.WAITING:
-            raise AlreadyDecided(status=request.get_status_display().lower())
-        request.status, request.decided_at, request.decided_by, request.reason = (
-            Request.Status.REJECTED,
-            now,
-            librarian,
-            reason[:500],
-        )
-        request.save(update_fields=["status", "decided_at", "decided_by", "reason"])
+        mark_rejected(request, librarian=librarian, reason=reason, now=now)
         events.record_for_card(
             Event.Kind.REQUEST_REJECTED, card=request.card, title=request.title, actor=librarian, now=now, reason=reason
         )
