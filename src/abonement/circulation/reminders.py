@@ -14,6 +14,7 @@ from abonement.circulation import fines, policies
 from abonement.circulation.models import Loan
 from abonement.circulation.services import _notify
 from abonement.core import clock
+from abonement.libraries.models import Library
 from abonement.notifications import services as notices
 from abonement.notifications.models import Notice
 
@@ -32,15 +33,24 @@ def _send(candidates: list[tuple[str, int, str, dict]], *, now: datetime, batch_
     """Queue the notices whose key is new, `batch_size` per transaction; only their loans are loaded whole.
     `candidates` are (key, loan id, kind, context). Returns how many notices were written."""
     written = 0
+    libraries: dict[int, Library] = {}
     for start in range(0, len(candidates), batch_size):
         chunk = candidates[start : start + batch_size]
         existing = set(Notice.objects.filter(dedupe_key__in=[c[0] for c in chunk]).values_list("dedupe_key", flat=True))
         fresh = [c for c in chunk if c[0] not in existing]
         if not fresh:
             continue
-        loans = Loan.objects.select_related("card__user", "card__library", "title", "copy__item__library").in_bulk(
-            [c[1] for c in fresh]
-        )
+        loans = Loan.objects.select_related("card__user", "title", "copy__item").in_bulk([c[1] for c in fresh])
+        # The few libraries once, shared by every card and item, rather than two joined copies a loan.
+        wanted = {loan.card.library_id for loan in loans.values()} | {
+            loan.copy.item.library_id for loan in loans.values()
+        }
+        missing = wanted - libraries.keys()
+        if missing:
+            libraries.update(Library.objects.in_bulk(missing))
+        for loan in loans.values():
+            loan.card.library = libraries[loan.card.library_id]
+            loan.copy.item.library = libraries[loan.copy.item.library_id]
         with transaction.atomic():
             with notices.batch():
                 queued = [

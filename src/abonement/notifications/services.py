@@ -131,6 +131,23 @@ def _insert_new(notices: list[Notice], batch_size: int = 500) -> list[int]:
     by_key = {notice.dedupe_key: notice for notice in notices}
     written: list[int] = []
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One array a column: a short statement psycopg need not parse again for each row's placeholders.
+            arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in fields)
+            for start in range(0, len(notices), batch_size):
+                chunk = notices[start : start + batch_size]
+                cursor.execute(
+                    f"INSERT INTO {Notice._meta.db_table} ({columns}) SELECT * FROM unnest({arrays})"  # noqa: S608
+                    " ON CONFLICT DO NOTHING RETURNING id, dedupe_key",
+                    [
+                        [field.get_db_prep_save(field.pre_save(notice, add=True), connection) for notice in chunk]
+                        for field in fields
+                    ],
+                )
+                for pk, key in cursor.fetchall():
+                    by_key[key].pk = pk
+                    written.append(pk)
+            return sorted(written)
         for start in range(0, len(notices), batch_size):
             chunk = notices[start : start + batch_size]
             values = [

@@ -169,3 +169,48 @@ def test_notice_is_rendered_in_the_recipients_language(db, user_factory, library
     assert "Rīgas bibliotēka" in notice.subject
     assert "Parole: abcde-fghjk-mnpqr" in notice.body
     assert "Rīgas bibliotēka, Brīvības 1, r@example.org" in notice.body
+
+
+def test_keyed_notices_keep_every_field_and_are_written_once(db, user_factory, library_factory):
+    """The dedupe-keyed INSERT (one array a column on PostgreSQL, a VALUES list on SQLite) stores each field as
+    given — attachment bytes, no library, a library — and skips a key already written."""
+    user = user_factory(email="keyed@example.org")
+    library = library_factory()
+    at = timezone.now()
+    with transaction.atomic(), services.batch():
+        first = services.queue(
+            kind="password_reset",
+            to=user.email,
+            user=user,
+            language="en",
+            context={"user": user, "link": "x"},
+            attachment=("card.pdf", b"%PDF\x00\xff", "application/pdf"),
+            now=at,
+            dedupe_key="test:1",
+        )
+        second = services.queue(
+            kind="password_reset",
+            to="other@example.org",
+            library=library,
+            language="lv",
+            context={"user": user, "link": "x"},
+            now=at,
+            dedupe_key="test:2",
+        )
+    assert first.pk and second.pk
+    stored = Notice.objects.get(pk=first.pk)
+    assert (stored.to, stored.user_id, stored.library_id, stored.language) == (user.email, user.pk, None, "en")
+    assert (bytes(stored.attachment), stored.attachment_name, stored.attachment_type) == (
+        b"%PDF\x00\xff",
+        "card.pdf",
+        "application/pdf",
+    )
+    assert stored.created_at == at and stored.status == Notice.Status.QUEUED and stored.attempts == 0
+    assert stored.subject == "Set a new password" and stored.body == first.body
+    other = Notice.objects.get(pk=second.pk)
+    assert (other.library_id, other.user_id, other.attachment, other.dedupe_key) == (library.pk, None, None, "test:2")
+    with transaction.atomic():
+        again = services.queue(
+            kind="password_reset", to=user.email, context={"user": user, "link": "x"}, dedupe_key="test:1"
+        )
+    assert again.pk is None and Notice.objects.count() == 2
