@@ -443,3 +443,17 @@ def test_a_queued_reader_sees_the_item_set_aside_for_them(card, card_factory, it
     assert "Set aside for you at" in client.get("/my/").content.decode()
     page = client.get(f"/catalog/titles/{title.pk}/").content.decode()
     assert "Set aside for you at" in page and reserve_url(item) not in page
+
+
+def test_another_readers_reservation_and_loan_are_404_to_a_reader(card, card_factory, item, library, title):
+    """The reader URLs that name a reservation or a loan find only the signed-in reader's own."""
+    from abonement.circulation.tests.paper_loans import paper_loan
+
+    reservation = reservations.reserve(card=card, item=item, now=FRIDAY)
+    loan = paper_loan(card=card, title=title, due_at=datetime.now(UTC) + timedelta(days=10))
+    stranger = signed_in(card_factory(library=library).user)
+    assert stranger.post(f"/my/reservations/{reservation.pk}/cancel/").status_code == 404
+    assert stranger.post(f"/my/loans/{loan.pk}/renew/").status_code == 404
+    reservation.refresh_from_db()
+    assert reservation.status == Request.Status.WAITING
+    assert Loan.objects.get(pk=loan.pk).renewal_count == 0 and not loan.renewals.exists()
