@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -114,18 +115,45 @@ def _local_date(library, moment: datetime) -> str:
     return calendar_for(library).local_date(moment).strftime("%d.%m.%Y") if moment else ""
 
 
-def blocks(card: Card, *, now: datetime) -> list[str]:
-    """Why the desk would not lend to `card` now (empty: nothing stops it). The card is locked by the caller."""
+@dataclass(frozen=True)
+class OnHand:
+    """The card's open paper loans as the desk's rules count them."""
+
+    items: int
+    overdue: int
+    has_title: bool = False  # one of them is of the title being checked out
+
+
+def on_hand(card: Card, *, now: datetime, title_id: int | None = None) -> OnHand:
+    """Count the card's open paper loans, the overdue ones and whether one is of `title_id` (one query)."""
+    paper = Q(copy__item__isnull=False)
+    counts = Loan.objects.filter(card=card, ended_at__isnull=True).aggregate(
+        items=Count("pk", filter=paper),
+        overdue=Count("pk", filter=paper & Q(due_at__lt=now)),
+        of_title=Count("pk", filter=Q(title_id=title_id)),  # None matches nothing: title_id is NOT NULL
+    )
+    return OnHand(items=counts["items"], overdue=counts["overdue"], has_title=bool(counts["of_title"]))
+
+
+def blocks(card: Card, *, now: datetime, counts: OnHand | None = None) -> list[str]:
+    """Why the desk would not lend to `card` now (empty: nothing stops it). The card is locked by the caller;
+    `counts` are its loans when the caller has them already."""
+    counts = counts or on_hand(card, now=now)
     reasons = []
     if card.status == Card.Status.BLOCKED:
         reasons.append(str(policies.CardBlocked(number=card.number)))
+    library = card.library
     try:
-        selectors.check_not_debtor(card, now=now)
+        policies.check_not_debtor(
+            overdue_items=counts.overdue,
+            fines_owed=card.fines_owed,
+            threshold=library.debtor_fine_threshold,
+            currency=library.currency,
+        )
     except policies.DebtorBlocked as error:
         reasons.append(str(error))
-    limit = policies.lending_rule(library=card.library, card=card).max_on_hand
-    on_hand = Loan.objects.filter(card=card, ended_at__isnull=True, copy__item__isnull=False).count()
-    if on_hand >= limit:
+    limit = policies.lending_rule(library=library, card=card).max_on_hand
+    if counts.items >= limit:
         reasons.append(str(policies.LoanLimitReached(limit=limit)))
     return reasons
 
@@ -142,12 +170,18 @@ def check_out(*, librarian, card: Card, barcode: str, now: datetime | None = Non
         raise ItemOnLoan(
             barcode=item.barcode, number=loan.card.number, date=_local_date(loan.card.library, loan.due_at)
         )
-    ready = (
+    # The item's set-aside hold (whoever it is for) and the reader's own queue place for the title: one query.
+    ready = waiting = None
+    for hold in (
         Hold.objects.select_for_update(of=("self",), no_key=True)
         .select_related("card")
-        .filter(item=item, status=Hold.Status.READY)
-        .first()
-    )
+        .filter(Q(item=item, status=Hold.Status.READY) | Q(card=card, title=item.title, status=Hold.Status.WAITING))
+        .order_by("id")
+    ):
+        if hold.status == Hold.Status.READY:
+            ready = hold
+        else:
+            waiting = waiting or hold
     if ready is not None and ready.card_id != card.pk:
         raise ItemSetAsideForOther(
             barcode=item.barcode, number=ready.card.number, date=_local_date(item.library, ready.pickup_by)
@@ -160,11 +194,6 @@ def check_out(*, librarian, card: Card, barcode: str, now: datetime | None = Non
     )
     if reservation is not None and reservation.card_id != card.pk:
         raise ItemReservedForOther(barcode=item.barcode, number=reservation.card.number)
-    waiting = (
-        Hold.objects.select_for_update(of=("self",), no_key=True)
-        .filter(card=card, title=item.title, status=Hold.Status.WAITING)
-        .first()
-    )
     card = Card.objects.select_for_update(of=("self",), no_key=True).select_related("library", "user").get(pk=card.pk)
     rule = selectors.paper_rule(item=item, card=card)
     if rule.reading_room_only or item.status == Item.Status.READING_ROOM:
@@ -177,37 +206,34 @@ def check_out(*, librarian, card: Card, barcode: str, now: datetime | None = Non
             why=gettext("it is in transit to %(library)s, check it in there")
             % {"library": (item.in_transit_to or item.library).name},
         )
-    if Loan.objects.filter(card=card, title=item.title, ended_at__isnull=True).exists():
+    counts = on_hand(card, now=now, title_id=item.title_id)
+    if counts.has_title:
         raise policies.AlreadyOnLoan()
-    reasons = blocks(card, now=now)
+    reasons = blocks(card, now=now, counts=counts)
     if reasons and not override_reason:
         raise ReaderBlocked(reasons="; ".join(reasons))
     copy = Copy.objects.filter(item=item).first() or inserts.insert(
         Copy(library=item.library, title=item.title, item=item, acquired_at=now, cost=0)
     )
-    due_at = calendar_for(item.library).due(now, rule.loan_days)
+    calendar = calendar_for(item.library)
+    due_at = calendar.due(now, rule.loan_days)
     try:
-        with transaction.atomic():
-            loan = inserts.insert(
-                Loan(
-                    copy=copy,
-                    card=card,
-                    library=item.library,
-                    title=item.title,
-                    # The e-book limit counts paid licences; paper loans have the desk's own limit.
-                    is_free=True,
-                    started_at=now,
-                    due_at=due_at,
-                    issued_by=librarian,
-                )
+        loan = inserts.insert(
+            Loan(
+                copy=copy,
+                card=card,
+                library=item.library,
+                title=item.title,
+                # The e-book limit counts paid licences; paper loans have the desk's own limit.
+                is_free=True,
+                started_at=now,
+                due_at=due_at,
+                issued_by=librarian,
             )
+        )
     except IntegrityError as exc:  # the item's row lock serialises desks: only a raw write gets here
-        raise ItemOnLoan(barcode=item.barcode, number="?", date="?") from exc
-    item.status, item.due_date, item.in_transit_to = (
-        Item.Status.ON_LOAN,
-        calendar_for(item.library).local_date(due_at),
-        None,
-    )
+        raise ItemOnLoan(barcode=item.barcode, number="?", date="?") from exc  # and the transaction rolls back
+    item.status, item.due_date, item.in_transit_to = Item.Status.ON_LOAN, calendar.local_date(due_at), None
     item.save(update_fields=["status", "due_date", "in_transit_to"])
     for hold in (ready, waiting):
         if hold is not None:
@@ -237,7 +263,7 @@ def check_out(*, librarian, card: Card, barcode: str, now: datetime | None = Non
         item=item.barcode,
         due_at=due_at.isoformat(),
     )
-    loan.item = item
+    loan.item, loan.due_day = item, item.due_date
     return loan
 
 

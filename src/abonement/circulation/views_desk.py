@@ -2,18 +2,15 @@
 scanner types the digits and Enter). A card opens the reader panel; an item barcode is then checked out to the
 open reader, or checked in when no reader is open. Thin: the rules are in `circulation.desk`."""
 
-from datetime import datetime
-
-from django.contrib import messages
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from abonement.circulation import desk, policies
-from abonement.circulation.models import Hold, Loan, Request
+from abonement.circulation import desk, panel
+from abonement.circulation.models import Loan
 from abonement.core import clock, tenancy
 from abonement.core.errors import DomainError
 from abonement.libraries.calendar import calendar_for
@@ -44,106 +41,81 @@ def _open_card(request) -> Card | None:
     return _staff_card(request, pk=card_id) if card_id else None
 
 
-def reader_panel(card: Card, *, now: datetime) -> dict:
-    """Everything the desk shows about a reader, in a fixed number of queries whatever the number of loans."""
-    library = card.library
-    calendar = calendar_for(library)
-    today = calendar.local_date(now)
-    loans = list(
-        Loan.objects.filter(card=card, ended_at__isnull=True)
-        .select_related("title", "copy__item", "library")
-        .order_by("due_at", "id")
-    )
-    for loan in loans:
-        loan.due_day = calendar.local_date(loan.due_at)
-        loan.days_overdue = (today - loan.due_day).days if loan.due_at < now else 0
-    ahead = (
-        Hold.objects.filter(library=OuterRef("library"), title=OuterRef("title"), status=Hold.Status.WAITING)
-        .filter(Q(created_at__lt=OuterRef("created_at")) | Q(created_at=OuterRef("created_at"), id__lte=OuterRef("id")))
-        .order_by()
-        .values("title")
-        .annotate(count=Count("pk"))
-        .values("count")
-    )
-    holds = list(
-        Hold.objects.filter(card=card, status__in=[Hold.Status.WAITING, Hold.Status.READY])
-        .select_related("title", "library", "item")
-        .annotate(position=Subquery(ahead))
-        .order_by("created_at", "id")
-    )
-    reservations = list(
-        Request.objects.filter(
-            card=card, kind=Request.Kind.RESERVATION, status__in=[Request.Status.WAITING, Request.Status.APPROVED]
-        )
-        .select_related("title", "item__library")
-        .order_by("created_at", "id")
-    )
-    return {
-        "card": card,
-        "loans": loans,
-        "overdue": sum(1 for loan in loans if loan.days_overdue),
-        "holds": holds,
-        "reservations": reservations,
-        "fines_owed": policies.format_money(card.fines_owed, library.currency) if card.fines_owed else "",
-        "blocks": desk.blocks(card, now=now),
-    }
-
-
-def _render(request, *, status: int = 200, error: DomainError | None = None, code: str = "", override: bool = False):
-    card = _open_card(request)
+def _render(
+    request,
+    card: Card | None,
+    *,
+    status: int = 200,
+    error: DomainError | None = None,
+    done: str = "",
+    code: str = "",
+    override: bool = False,
+):
     context = {
         "error": error,
+        "done": done,
         "code": code,
         "override": override,
         "slip_count": len(request.session.get(SLIP_KEY, [])),
         "at_library": tenancy.current_library(request),
     }
     if card is not None:
-        context.update(reader_panel(card, now=clock.now()))
+        context.update(panel.reader_panel(card, now=clock.now()))
     return render(request, "circulation/desk.html", context, status=status)
 
 
 @tenancy.librarian_required
 def desk_page(request):
-    return _render(request)
+    return _render(request, _open_card(request))
+
+
+def _cards(request, code: str) -> tuple[Card | None, Card | None]:
+    """The card numbered `code` (the librarian opens that reader) and the reader open now: one query."""
+    open_id = request.session.get(CARD_KEY)
+    found = opened = None
+    for card in tenancy.for_staff(request, Card.objects.select_related("library", "user")).filter(
+        Q(number=code) | Q(pk=open_id or 0)
+    ):
+        if card.number == code:
+            found = card
+        if card.pk == open_id:
+            opened = card
+    return found, opened
 
 
 @tenancy.librarian_required
 @require_POST
 def scan(request):
+    """One scan answers with the desk page itself (no redirect: a scan is one round trip, SPEC P7's pace);
+    desk.js points the address back at the desk so a reload does not repeat the scan."""
     code = request.POST.get("code", "").strip()
     override_reason = request.POST.get("override_reason", "").strip()
+    found, card = _cards(request, code)
     try:
         if not code:
             raise EmptyCode()
-        found = _staff_card(request, number=code)
         if found is not None:
             request.session[CARD_KEY] = found.pk
             request.session[SLIP_KEY] = []
-            return redirect("staff:desk")
-        card = _open_card(request)
+            return _render(request, found)
         if card is not None:
             loan = desk.check_out(librarian=request.user, card=card, barcode=code, override_reason=override_reason)
             request.session[SLIP_KEY] = [*request.session.get(SLIP_KEY, []), loan.pk]
-            messages.success(
-                request,
-                _("Checked out “%(title)s” (%(barcode)s) until %(date)s.")
-                % {
-                    "title": loan.title.title,
-                    "barcode": loan.item.barcode,
-                    "date": calendar_for(loan.library).local_date(loan.due_at).strftime("%d.%m.%Y"),
-                },
-            )
-            return redirect("staff:desk")
+            done = _("Checked out “%(title)s” (%(barcode)s) until %(date)s.") % {
+                "title": loan.title.title,
+                "barcode": loan.item.barcode,
+                "date": loan.due_day.strftime("%d.%m.%Y"),
+            }
+            return _render(request, card, done=done)
         try:
             outcome = desk.check_in(librarian=request.user, barcode=code, at_library=tenancy.current_library(request))
         except desk.UnknownBarcode as exc:
             raise UnknownCode(code=code) from exc
-        messages.success(request, f"{outcome.item.barcode} “{outcome.item.title.title}”: {outcome.message}")
-        return redirect("staff:desk")
+        return _render(request, None, done=f"{outcome.item.barcode} “{outcome.item.title.title}”: {outcome.message}")
     except DomainError as error:
         return _render(
             request,
+            card,
             status=error.status,
             error=error,
             code=code,
