@@ -121,10 +121,6 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     if _db["NAME"] != ":memory:":
         Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
-elif _db["ENGINE"] == "django.db.backends.postgresql" and os.environ.get("PG_PREPARE", "1") == "1":
-    # Parameters bound by the server and statements prepared after their fifth use on a connection: the plan
-    # of a hot query (the desk's, the take's) is made once per connection, not at every request (decision 0016).
-    _db["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
 DATABASES = {"default": _db}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
