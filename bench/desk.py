@@ -14,8 +14,8 @@ Against the local PostgreSQL server (--server), in a database created fresh (abo
      the session);
   3. scans offered open-loop at `--rate` per second in total (a scanner at each desk): each desk repeats
      "scan a card number" → "scan a free item's barcode" (check-out) → Close reader → "scan the barcode of an
-     item on loan that a reader waits for" (check-in, set aside). A scan is the POST of the code, answered
-     with the desk page (as the browser sees it); its latency is measured from the moment it was due
+     item on loan that a reader waits for" (check-in, set aside). A scan is the POST of the code as desk.js
+     sends it, answered with the part of the desk page that changes; its latency is measured from the moment it was due
      to be sent (open loop: a late server is not excused by a slower scanner);
   4. the reader panel with 50 loans: GET /staff/desk/ with that reader open, over HTTP (median, p95) and in
      process with the query count.
@@ -263,8 +263,10 @@ class Desk:
         status, _ = self.request("POST", "/login/", {"identifier": username, "password": PASSWORD})
         assert status == 302, f"sign-in of {username} failed: {status}"
 
-    def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, bytes]:
-        headers = {"Host": "127.0.0.1", "Accept-Language": "en"}
+    def request(
+        self, method: str, path: str, form: dict | None = None, extra: dict | None = None
+    ) -> tuple[int, bytes]:
+        headers = {"Host": "127.0.0.1", "Accept-Language": "en", **(extra or {})}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         body = None
@@ -281,8 +283,9 @@ class Desk:
         return response.status, content
 
     def scan(self, code: str) -> bytes:
-        """Type the code and Enter: one POST, answered with the desk page."""
-        status, page = self.request("POST", "/staff/desk/scan/", {"code": code})
+        """Type the code and Enter: one POST, as desk.js sends it, answered with the part of the page that
+        changes (the browser's way with JavaScript on; without it the answer is the whole page)."""
+        status, page = self.request("POST", "/staff/desk/scan/", {"code": code}, {"X-Desk-Live": "1"})
         if status != 200:
             alert = re.search(rb'role="alert"[^>]*>([^<]*)<', page)
             raise AssertionError(f"scan {code}: {status} {alert.group(1).decode() if alert else page[:300]!r}")
@@ -398,7 +401,8 @@ def markdown(report: dict) -> str:
         f"({report['paced']['scans']} scans; {report['paced']['checked_out']} check-outs, "
         f"{report['paced']['set_aside']} check-ins set aside for a queued reader).",
         "",
-        "| scan (POST answered with the desk page) | n | p50 ms | p95 ms | p99 ms | max ms | target p95 |",
+        "| scan (POST answered with the changed part of the desk page) | n | p50 ms | p95 ms | p99 ms | max ms "
+        "| target p95 |",
         "|---|---|---|---|---|---|---|",
     ]
     for kind, label in (

@@ -15,12 +15,14 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from abonement.catalog.models import Item
-from abonement.circulation import policies, selectors, setaside
+from abonement.circulation import policies, rows, selectors, setaside
 from abonement.circulation.models import Copy, Hold, Loan, Request
 from abonement.core import clock, events, inserts
 from abonement.core.errors import DomainError
 from abonement.core.models import Event
+from abonement.core.sqlvalues import first, lock_clause
 from abonement.libraries.calendar import calendar_for
+from abonement.libraries.models import Library
 from abonement.readers.models import Card
 
 
@@ -91,24 +93,33 @@ class CheckInOutcome:
         return gettext("Back on the shelf")
 
 
-def _lock_item(barcode: str, *, network_id: int) -> Item:
+_ITEM_BY_BARCODE = (
+    f"SELECT i.* FROM {Item._meta.db_table} i JOIN {Library._meta.db_table} lib ON lib.id = i.library_id"  # noqa: S608
+    " WHERE i.barcode = %s AND lib.network_id = %s"
+)
+_OPEN_LOAN_OF_ITEM = (
+    f"SELECT l.* FROM {Loan._meta.db_table} l JOIN {Copy._meta.db_table} c ON c.id = l.copy_id"  # noqa: S608
+    " WHERE c.item_id = %s AND l.ended_at IS NULL"
+)
+
+
+def _lock_item(barcode: str, *, network_id: int, known=()) -> Item:
+    """The item `barcode` of the network, its row locked, with its title and library (`known`: libraries the
+    caller has already)."""
     barcode = (barcode or "").strip()
-    item = (
-        Item.objects.select_for_update(of=("self",), no_key=True)
-        .select_related("library", "title", "in_transit_to")
-        .filter(barcode=barcode, library__network_id=network_id)
-        .first()
-    )
+    item = first(Item, _ITEM_BY_BARCODE + lock_clause(of=("i",)), [barcode, network_id])
     if item is None:
         raise UnknownBarcode(barcode=barcode)
+    item.library = rows.library(item.library_id, known)
+    item.title = rows.title(item.title_id)
     return item
 
 
-def _open_loan(item: Item, *, lock: bool = False) -> Loan | None:
-    loans = Loan.objects.filter(copy__item=item, ended_at__isnull=True).select_related("card__library", "card__user")
-    if lock:
-        loans = loans.select_for_update(of=("self",), no_key=True)
-    return loans.first()
+def _open_loan(item: Item, *, lock: bool = False, known=()) -> Loan | None:
+    loan = first(Loan, _OPEN_LOAN_OF_ITEM + (lock_clause(of=("l",)) if lock else ""), [item.pk])
+    if loan is not None:
+        loan.card = rows.card(loan.card_id, known)
+    return loan
 
 
 def _local_date(library, moment: datetime) -> str:
@@ -164,8 +175,8 @@ def check_out(*, librarian, card: Card, barcode: str, now: datetime | None = Non
     the librarian gives `override_reason` (logged as BLOCK_OVERRIDDEN)."""
     now = now or clock.now()
     override_reason = (override_reason or "").strip()[:500]
-    item = _lock_item(barcode, network_id=card.library.network_id)
-    loan = _open_loan(item)
+    item = _lock_item(barcode, network_id=card.library.network_id, known=(card.library,))
+    loan = _open_loan(item, known=(card.library,))
     if loan is not None:
         raise ItemOnLoan(
             barcode=item.barcode, number=loan.card.number, date=_local_date(loan.card.library, loan.due_at)
@@ -194,7 +205,9 @@ def check_out(*, librarian, card: Card, barcode: str, now: datetime | None = Non
     )
     if reservation is not None and reservation.card_id != card.pk:
         raise ItemReservedForOther(barcode=item.barcode, number=reservation.card.number)
-    card = Card.objects.select_for_update(of=("self",), no_key=True).select_related("library", "user").get(pk=card.pk)
+    locked = first(Card, f"SELECT * FROM {Card._meta.db_table} WHERE id = %s{lock_clause()}", [card.pk])  # noqa: S608
+    locked.library, locked.user = card.library, card.user  # loaded by the caller in this request
+    card = locked
     rule = selectors.paper_rule(item=item, card=card)
     if rule.reading_room_only or item.status == Item.Status.READING_ROOM:
         raise ItemNotForLoan(barcode=item.barcode, why=_("reading room only"))
@@ -273,8 +286,8 @@ def check_in(*, librarian, barcode: str, at_library, now: datetime | None = None
     set aside for the next reader in line there (pickup deadline and notice start), or put back on the shelf.
     An item in transit arriving at its own library goes through the same step."""
     now = now or clock.now()
-    item = _lock_item(barcode, network_id=at_library.network_id)
-    loan = _open_loan(item, lock=True)
+    item = _lock_item(barcode, network_id=at_library.network_id, known=(at_library,))
+    loan = _open_loan(item, lock=True, known=(at_library,))
     if loan is None:
         arrived = item.status == Item.Status.IN_TRANSIT and item.library_id == at_library.pk
         if not arrived:

@@ -3,8 +3,10 @@ scanner types the digits and Enter). A card opens the reader panel; an item barc
 open reader, or checked in when no reader is open. Thin: the rules are in `circulation.desk`."""
 
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -41,6 +43,11 @@ def _open_card(request) -> Card | None:
     return _staff_card(request, pk=card_id) if card_id else None
 
 
+# desk.js sends scans with this header and swaps the answer into the page: the scan input keeps its focus and
+# the server renders only the part that changes (no header, menus or their queries).
+LIVE_HEADER = "HTTP_X_DESK_LIVE"
+
+
 def _render(
     request,
     card: Card | None,
@@ -57,10 +64,12 @@ def _render(
         "code": code,
         "override": override,
         "slip_count": len(request.session.get(SLIP_KEY, [])),
-        "at_library": tenancy.current_library(request),
     }
     if card is not None:
         context.update(panel.reader_panel(card, now=clock.now()))
+    if request.META.get(LIVE_HEADER) == "1":
+        context["csrf_token"] = get_token(request)
+        return HttpResponse(loader.render_to_string("circulation/desk_live.html", context), status=status)
     return render(request, "circulation/desk.html", context, status=status)
 
 

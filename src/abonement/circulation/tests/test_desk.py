@@ -286,6 +286,22 @@ class TestDeskPage:
         assert "Back on the shelf" in page and "Anna Reader" not in page
         assert not Loan.objects.filter(ended_at=None).exists()
 
+    def test_a_scan_sent_by_desk_js_is_answered_with_the_part_of_the_page_that_changes(
+        self, library, librarian, card, paper
+    ):
+        item(paper, library, "100001")
+        client = signed_in(librarian)
+        live = {"HTTP_X_DESK_LIVE": "1"}
+        opened = client.post("/staff/desk/scan/", {"code": card.number}, **live)
+        body = opened.content.decode()
+        assert opened.status_code == 200 and "<html" not in body and "Anna Reader" in body
+        assert 'name="csrfmiddlewaretoken"' in body and 'id="desk-code"' in body
+        refused = client.post("/staff/desk/scan/", {"code": "999"}, **live)
+        assert refused.status_code == 404 and 'role="alert"' in refused.content.decode()
+        lent = client.post("/staff/desk/scan/", {"code": "100001"}, **live).content.decode()
+        assert "Checked out “Paper book” (100001)" in lent and "100001" in lent
+        assert Loan.objects.filter(card=card, ended_at=None).count() == 1
+
     def test_the_reader_panel_renews_a_loan_and_stays_at_the_desk(self, library, librarian, card, paper):
         item(paper, library, "100001")
         client = signed_in(librarian)

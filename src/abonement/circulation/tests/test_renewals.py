@@ -11,6 +11,7 @@ from abonement.circulation.tests.paper_loans import general_rule, paper_loan
 from abonement.circulation.tests.test_staff_lending_pages import signed_in
 from abonement.core import clock
 from abonement.core.models import Event
+from abonement.libraries.calendar import calendar_for
 from abonement.notifications.models import Notice
 
 pytestmark = pytest.mark.django_db
@@ -148,7 +149,11 @@ class TestStaff:
         staff = signed_in(librarian_factory(library=library))
         response = staff.post("/staff/renewals/decide/", {"renewal": [renewal.pk], "action": "grant"})
         assert response.status_code == 302
-        assert fresh(loan).renewal_count == 1 and fresh(loan).due_at >= loan.due_at + timedelta(days=14)
+        # The new due date is a day (at closing time), so compare library days: a loan due at 17:00 UTC today
+        # renewed for 14 days is due at 18:00 Riga (16:00 UTC) of that day, an hour "earlier" by the clock.
+        local = calendar_for(library).local_date
+        assert fresh(loan).renewal_count == 1
+        assert local(fresh(loan).due_at) >= local(loan.due_at) + timedelta(days=14)
         assert Renewal.objects.get(pk=renewal.pk).status == Renewal.Status.GRANTED
 
     def test_staff_refusal_needs_a_reason_and_tells_the_reader(self, library, librarian_factory, card, loan):
