@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from abonement.catalog.models import Item
 from abonement.circulation import desk, policies
 from abonement.circulation.models import Hold, Loan, Request
 from abonement.core import clock, tenancy
@@ -33,6 +34,15 @@ class EmptyCode(DomainError):
     code = "empty_code"
     status = 400
     message = gettext_lazy("Scan or type a card number or an item barcode.")
+
+
+class AmbiguousCode(DomainError):
+    """A card and an item with one code (data from before the rule that they never share one): ask, never
+    guess."""
+
+    code = "ambiguous_code"
+    status = 409
+    message = gettext_lazy("%(code)s is both a reader card number and an item barcode: choose which you mean.")
 
 
 def _staff_card(request, **lookup) -> Card | None:
@@ -89,12 +99,21 @@ def reader_panel(card: Card, *, now: datetime) -> dict:
     }
 
 
-def _render(request, *, status: int = 200, error: DomainError | None = None, code: str = "", override: bool = False):
+def _render(
+    request,
+    *,
+    status: int = 200,
+    error: DomainError | None = None,
+    code: str = "",
+    override: bool = False,
+    ambiguous: bool = False,
+):
     card = _open_card(request)
     context = {
         "error": error,
         "code": code,
         "override": override,
+        "ambiguous": ambiguous,
         "slip_count": len(request.session.get(SLIP_KEY, [])),
         "at_library": tenancy.current_library(request),
     }
@@ -116,7 +135,11 @@ def scan(request):
     try:
         if not code:
             raise EmptyCode()
-        found = _staff_card(request, number=code)
+        meant = request.POST.get("as")  # "card" or "item": the librarian's answer to AmbiguousCode
+        found = _staff_card(request, number=code) if meant != "item" else None
+        if found is not None and meant != "card":
+            if Item.objects.filter(barcode=code, library__network_id=found.library.network_id).exists():
+                raise AmbiguousCode(code=code)
         if found is not None:
             request.session[CARD_KEY] = found.pk
             request.session[SLIP_KEY] = []
@@ -148,6 +171,7 @@ def scan(request):
             error=error,
             code=code,
             override=isinstance(error, desk.ReaderBlocked),
+            ambiguous=isinstance(error, AmbiguousCode),
         )
 
 

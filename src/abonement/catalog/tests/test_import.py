@@ -3,9 +3,9 @@
 from pathlib import Path
 
 import pytest
-from django.utils import translation
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from pymarc import Field, Indicators, Record, Subfield
 
 from abonement.catalog.importers import (
