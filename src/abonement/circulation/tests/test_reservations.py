@@ -14,18 +14,12 @@ from abonement.core.models import Event
 from abonement.libraries.models import ClosedDay
 from abonement.notifications.models import Notice
 from abonement.readers.models import Card
-from abonement.testing.factories import TEST_PASSWORD
+from abonement.testing.clients import signed_in
 
 pytestmark = pytest.mark.django_db
 
 # Friday 23 October 2026, 10:00 in Riga (EEST, UTC+3); summer time ends on Sunday the 25th.
 FRIDAY = datetime(2026, 10, 23, 7, 0, tzinfo=UTC)
-
-
-def signed_in(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert client.post("/login/", {"identifier": user.username, "password": TEST_PASSWORD}).status_code == 302
-    return client
 
 
 @pytest.fixture
