@@ -95,3 +95,67 @@ def migrate() -> None:
     assert not settings.DEBUG and len(settings.SECRET_KEY) == 50
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
+
+
+# ---- bulk data shared by the circulation benches ----------------------------------------------------------
+
+UNUSABLE = "!"  # an unusable password hash: bench readers never sign in
+BATCH = 5_000
+
+
+def bulk_readers(count: int, *, prefix: str, number_from: int, library_of, language_of, batch: int = BATCH, **card):
+    """`count` readers: a User `<prefix><i>` (no usable password) and a Card numbered from `number_from` in
+    `library_of(i)`, speaking `language_of(i)`. `card` fields may be callables of i. Returns the cards."""
+    from abonement.accounts.models import User
+    from abonement.readers.models import Card
+
+    cards = []
+    for start in range(0, count, batch):
+        indexes = range(start, min(start + batch, count))
+        users = User.objects.bulk_create(
+            User(username=f"{prefix}{i}", email=f"{prefix}{i}@bench.example.org", password=UNUSABLE, language=lang)
+            for i, lang in ((i, language_of(i)) for i in indexes)
+        )
+        cards += Card.objects.bulk_create(
+            Card(
+                number=str(number_from + i),
+                library=library_of(i),
+                user=user,
+                **{name: value(i) if callable(value) else value for name, value in card.items()},
+            )
+            for i, user in zip(indexes, users, strict=True)
+        )
+    return cards
+
+
+def lend_in_bulk(lent: list, *, acquired_at, started_of, due_of, batch: int = BATCH) -> None:
+    """Open paper loans without the desk: for each (item, card) of `lent` the item's Copy and a Loan started at
+    `started_of(i)`, due at `due_of(i)`. The items' status is the caller's (set when it creates them, or after)."""
+    from abonement.circulation.models import Copy, Loan
+
+    for start in range(0, len(lent), batch):
+        chunk = list(enumerate(lent[start : start + batch], start=start))
+        copies = Copy.objects.bulk_create(
+            Copy(library=item.library, title_id=item.title_id, item=item, acquired_at=acquired_at)
+            for _i, (item, _card) in chunk
+        )
+        Loan.objects.bulk_create(
+            Loan(
+                copy=copy,
+                card=card,
+                library=item.library,
+                title_id=item.title_id,
+                is_free=True,
+                started_at=started_of(i),
+                due_at=due_of(i),
+            )
+            for copy, (i, (item, card)) in zip(copies, chunk, strict=True)
+        )
+
+
+def analyze() -> None:
+    """Fresh planner statistics after the bulk inserts, as a database in use has."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")

@@ -48,11 +48,15 @@ if str(SRC) not in sys.path:
     sys.path.insert(0, str(SRC))
 
 from benchenv import (  # noqa: E402
+    BATCH,
     _url,
+    analyze,
+    bulk_readers,
     configure_environment,
     create_database,
     describe_database,
     drop_database,
+    lend_in_bulk,
     machine,
     migrate,
     setup_django,
@@ -63,8 +67,6 @@ SCAN_P95_TARGET_MS = 30.0
 PANEL_TARGET_MS = 100.0
 PANEL_LOANS = 50
 PASSWORD = "bench-desk-password-42"  # noqa: S105 — a scratch database, dropped at the end
-UNUSABLE = "!"
-BATCH = 5_000
 
 
 def parse_args():
@@ -101,11 +103,9 @@ def figures(latencies: list[float]) -> dict:
 
 def build(items: int, readers: int, scans: int, desks: int) -> dict:
     """Bulk-insert the data; returns what the desks scan."""
-    from django.db import connection
-
     from abonement.accounts.models import User
     from abonement.catalog.models import Item, Title
-    from abonement.circulation.models import Copy, Hold, Loan
+    from abonement.circulation.models import Hold, Loan
     from abonement.libraries.models import Library, Network, StaffMembership
     from abonement.readers.models import Card
 
@@ -131,17 +131,14 @@ def build(items: int, readers: int, scans: int, desks: int) -> dict:
             )
             for i in range(start, min(start + BATCH, items))
         )
-    users, cards = [], []
-    for start in range(0, readers, BATCH):
-        chunk = User.objects.bulk_create(
-            User(username=f"desk{i}", email=f"desk{i}@bench.example.org", password=UNUSABLE, language="lv")
-            for i in range(start, min(start + BATCH, readers))
-        )
-        users += chunk
-        cards += Card.objects.bulk_create(
-            Card(number=str(40_000_000 + start + j), library=central, user=user, full_name=f"Reader {start + j}")
-            for j, user in enumerate(chunk)
-        )
+    cards = bulk_readers(
+        readers,
+        prefix="desk",
+        number_from=40_000_000,
+        library_of=lambda i: central,
+        language_of=lambda i: "lv",
+        full_name=lambda i: f"Reader {i}",
+    )
     # Items of the central library by use: background loans, check-in items, the panel reader's, free ones.
     central_items = [item for item in item_rows if item.library_id == central.pk]
     used_titles: set[int] = set()
@@ -163,27 +160,12 @@ def build(items: int, readers: int, scans: int, desks: int) -> dict:
     lent = [(item, cards[i + 1]) for i, item in enumerate(background)]
     lent += [(item, cards[len(background) + 1 + i]) for i, item in enumerate(check_in)]
     lent += [(item, cards[0]) for item in panel]
-    copies = []
-    for start in range(0, len(lent), BATCH):
-        copies += Copy.objects.bulk_create(
-            Copy(library=central, title_id=item.title_id, item=item, acquired_at=now)
-            for item, _ in lent[start : start + BATCH]
-        )
-    for start in range(0, len(lent), BATCH):
-        Loan.objects.bulk_create(
-            Loan(
-                copy=copy,
-                card=card,
-                library=central,
-                title_id=item.title_id,
-                is_free=True,
-                started_at=now - timedelta(days=(i % 40)),
-                due_at=now + timedelta(days=30 - (i % 40)),
-            )
-            for i, (copy, (item, card)) in enumerate(
-                zip(copies[start : start + BATCH], lent[start : start + BATCH], strict=True)
-            )
-        )
+    lend_in_bulk(
+        lent,
+        acquired_at=now,
+        started_of=lambda i: now - timedelta(days=(i % 40)),
+        due_of=lambda i: now + timedelta(days=30 - (i % 40)),
+    )
     Item.objects.filter(pk__in=[item.pk for item, _ in lent]).update(status=Item.Status.ON_LOAN)
     # Someone waits at the central library for each check-in item's title: the card after the borrowers.
     waiters = cards[len(background) + 1 + len(check_in) :]
@@ -198,8 +180,7 @@ def build(items: int, readers: int, scans: int, desks: int) -> dict:
         user.save()
         StaffMembership.objects.create(user=user, library=central)
         librarians.append(user.username)
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    analyze()
     return {
         "build_s": round(time.perf_counter() - started, 1),
         "librarians": librarians,

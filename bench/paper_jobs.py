@@ -37,10 +37,13 @@ if str(SRC) not in sys.path:
 
 from benchenv import (  # noqa: E402
     _url,
+    analyze,
+    bulk_readers,
     configure_environment,
     create_database,
     describe_database,
     drop_database,
+    lend_in_bulk,
     machine,
     migrate,
     setup_django,
@@ -50,7 +53,6 @@ BENCH_DB = "abonement_bench_paper_jobs"
 READERS = 50_000
 TITLES = 2_000
 TARGET_S = 30.0
-UNUSABLE = "!"
 
 
 def parse_args():
@@ -62,13 +64,11 @@ def parse_args():
 
 
 def prepare(loans: int, readers: int) -> dict:
-    from abonement.accounts.models import User
     from abonement.catalog.models import Item, Title
-    from abonement.circulation.models import CirculationRule, Copy, Loan
+    from abonement.circulation.models import CirculationRule
     from abonement.core import clock
     from abonement.libraries.calendar import calendar_for
     from abonement.libraries.models import ClosedDay, Library, Network
-    from abonement.readers.models import Card
 
     now = clock.now()
     network = Network.objects.create(name="Paper bench", slug="paper-bench")
@@ -88,25 +88,13 @@ def prepare(loans: int, readers: int) -> dict:
     for library in libraries:
         CirculationRule.objects.create(library=library, loan_days=21, fine_per_day=10, fine_cap=300)
         ClosedDay.objects.create(library=library, day=holiday, name="Holiday")
-    languages = ("ru", "lv", "en")
-    users = User.objects.bulk_create(
-        (
-            User(
-                username=f"paper{i}",
-                email=f"paper{i}@bench.example.org",
-                password=UNUSABLE,
-                language=languages[i % 3],
-            )
-            for i in range(readers)
-        ),
-        batch_size=5_000,
-    )
-    cards = Card.objects.bulk_create(
-        (
-            Card(number=str(30_000_000 + i), library=libraries[i % 2], user=user, full_name=f"Paper reader {i}")
-            for i, user in enumerate(users)
-        ),
-        batch_size=5_000,
+    cards = bulk_readers(
+        readers,
+        prefix="paper",
+        number_from=30_000_000,
+        library_of=lambda i: libraries[i % 2],
+        language_of=lambda i: ("ru", "lv", "en")[i % 3],
+        full_name=lambda i: f"Paper reader {i}",
     )
     titles = Title.objects.bulk_create(
         (
@@ -132,31 +120,13 @@ def prepare(loans: int, readers: int) -> dict:
         ),
         batch_size=5_000,
     )
-    copies = Copy.objects.bulk_create(
-        (
-            Copy(library=item.library, title=item.title, item=item, acquired_at=now - timedelta(days=400))
-            for item in items
-        ),
-        batch_size=5_000,
+    lend_in_bulk(
+        [(item, card) for item, (card, _title, _due) in zip(items, plan, strict=True)],
+        acquired_at=now - timedelta(days=400),
+        started_of=lambda i: plan[i][2] - timedelta(days=60),
+        due_of=lambda i: plan[i][2],
     )
-    Loan.objects.bulk_create(
-        (
-            Loan(
-                copy=copy,
-                card=card,
-                library=card.library,
-                title=title,
-                started_at=due - timedelta(days=60),
-                due_at=due,
-            )
-            for copy, (card, title, due) in zip(copies, plan, strict=True)
-        ),
-        batch_size=5_000,
-    )
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    analyze()
     overdue = sum(1 for _, _, due in plan if due < now)
     return {"now": now, "loans": loans, "readers": readers, "overdue": overdue}
 

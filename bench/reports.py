@@ -44,6 +44,7 @@ if str(SRC) not in sys.path:
 
 from benchenv import (  # noqa: E402
     _url,
+    bulk_readers,
     configure_environment,
     create_database,
     describe_database,
@@ -64,7 +65,6 @@ KIND_SLOTS = (
     + ["request_rejected", "queued", "copy_acquired", "reader_registered"]
 )
 EXPORT_TARGET_S, EXPORT_RSS_TARGET_MB, GENERAL_TARGET_S = 60.0, 300.0, 1.0
-UNUSABLE = "!"  # an unusable password hash: bench readers never sign in
 
 
 def parse_args():
@@ -124,7 +124,6 @@ def _moment_in_2025(vendor: str) -> str:
 def seed(events: int) -> dict:
     from django.db import connection
 
-    from abonement.accounts.models import User
     from abonement.catalog.models import Title
     from abonement.libraries.models import Library, Network
     from abonement.readers.models import Card, Group
@@ -133,16 +132,14 @@ def seed(events: int) -> dict:
     library = Library.objects.create(
         network=Network.objects.create(name="Bench", slug="bench"), name="Bench", timezone="Europe/Riga"
     )
-    users = User.objects.bulk_create(User(username=f"r{i}", password=UNUSABLE, language="ru") for i in range(READERS))
-    cards = Card.objects.bulk_create(
-        Card(
-            number=str(10_000_000 + i),
-            library=library,
-            user=user,
-            full_name=f"Ёлка Ķēniņš {i}",
-            birth_date=date(1960 + i % 60, 1 + i % 12, 1 + i % 28),
-        )
-        for i, user in enumerate(users)
+    cards = bulk_readers(
+        READERS,
+        prefix="r",
+        number_from=10_000_000,
+        library_of=lambda i: library,
+        language_of=lambda i: "ru",
+        full_name=lambda i: f"Ёлка Ķēniņš {i}",
+        birth_date=lambda i: date(1960 + i % 60, 1 + i % 12, 1 + i % 28),
     )
     groups = Group.objects.bulk_create(Group(library=library, name=f"{i} B") for i in range(GROUPS))
     Card.groups.through.objects.bulk_create(

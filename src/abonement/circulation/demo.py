@@ -2,11 +2,10 @@
 opening calendar with Latvian public holidays, readers of its own, and loans, fines, reservations and a queue.
 
 Run by core.demo after the catalogue demo; running it again changes nothing. The state (loans, fines, holds,
-reservations) is written by `_paper_circulation_demo` with the ORM, keeping every invariant the desk, reservation
-and fine services keep, until those services can build it themselves.
+reservations) is made by `_paper_circulation_demo` through the desk, reservation, renewal and fine services, so
+it keeps their invariants by construction.
 """
 
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.utils import translation
@@ -15,11 +14,9 @@ from abonement.catalog.demo import person
 from abonement.catalog.importers import ItemData, Position, TitleData, import_records
 from abonement.catalog.models import Item, ItemType, Title
 from abonement.catalog.search import indexer
-from abonement.circulation import selectors
-from abonement.circulation.models import CirculationRule, Copy, FineEntry, Hold, Loan, Request
-from abonement.circulation.setaside import set_aside
-from abonement.core import clock, events
-from abonement.core.models import Event
+from abonement.circulation import desk, fines, renewals, reservations
+from abonement.circulation.models import CirculationRule, Loan
+from abonement.core import clock
 from abonement.libraries.calendar import calendar_for
 from abonement.libraries.holidays import public_holidays
 from abonement.libraries.models import ClosedDay, OpeningHours
@@ -76,14 +73,14 @@ def load_paper_demo(*, network, public, branch, librarian, make_user) -> None:
         code: ItemType.objects.get_or_create(network=network, code=code, defaults={"name": name})[0]
         for code, name in ITEM_TYPES
     }
-    for code, category, days, renewals, fine, cap, reservable, reading_room in RULES:
+    for code, category, days, renewals_allowed, fine, cap, reservable, reading_room in RULES:
         CirculationRule.objects.get_or_create(
             library=public,
             item_type=types[code] if code else None,
             reader_category=category,
             defaults={
                 "loan_days": days,
-                "renewals_allowed": renewals,
+                "renewals_allowed": renewals_allowed,
                 "fine_per_day": fine,
                 "fine_cap": cap,
                 "reservable_online": reservable,
@@ -145,90 +142,10 @@ def _extra_titles(*, network, public, branch, types) -> None:
     )
 
 
-@dataclass
-class _Desk:
-    """What the desk services would do, by hand, for the demo."""
-
-    librarian: object
-    now: datetime
-
-    def check_out(self, item: Item, card: Card, *, days_ago: int) -> Loan:
-        """Lend `item` to `card` `days_ago` days ago under the library's rule: its Copy (made on the first
-        check-out), the Loan, the item on loan until the due date, the event."""
-        started = self.now - timedelta(days=days_ago)
-        rule = selectors.paper_rule(item=item, card=card)
-        copy, _ = Copy.objects.get_or_create(
-            item=item, defaults={"library": item.library, "title": item.title, "acquired_at": started, "cost": 0}
-        )
-        due = calendar_for(item.library).due(started, rule.loan_days)
-        loan = Loan.objects.create(
-            copy=copy,
-            card=card,
-            library=item.library,
-            title=item.title,
-            started_at=started,
-            due_at=due,
-            issued_by=self.librarian,
-        )
-        item.status, item.due_date, item.in_transit_to = Item.Status.ON_LOAN, loan.last_day, None
-        item.save(update_fields=["status", "due_date", "in_transit_to"])
-        events.record_for_card(
-            Event.Kind.CHECKED_OUT, card=card, actor=self.librarian, now=started, title=item.title, item=item.barcode
-        )
-        return loan
-
-    def check_in(self, loan: Loan, *, at: datetime) -> None:
-        loan.ended_at, loan.end_reason = at, Loan.EndReason.RETURNED
-        loan.save(update_fields=["ended_at", "end_reason"])
-        item = loan.copy.item
-        item.status, item.due_date = Item.Status.ON_SHELF, None
-        item.save(update_fields=["status", "due_date"])
-        events.record_for_card(
-            Event.Kind.CHECKED_IN, card=loan.card, actor=self.librarian, now=at, title=loan.title, item=item.barcode
-        )
-
-    def charge_daily_fines(self, loans: list[Loan], *, until: date) -> None:
-        """One charge per overdue day of each loan (the day after its due date up to `until`), capped per item,
-        written in the order of the days so the ledger's running balance follows time."""
-        charges = []
-        for loan in loans:
-            rule = selectors.paper_rule(item=loan.copy.item, card=loan.card)
-            for overdue_days in range(1, (until - loan.last_day).days + 1):
-                amount = rule.fine_for(overdue_days) - rule.fine_for(overdue_days - 1)
-                if amount <= 0:
-                    break
-                charges.append((loan.last_day + timedelta(days=overdue_days), loan.pk, loan, amount))
-        for day, _pk, loan, amount in sorted(charges, key=lambda charge: charge[:2]):
-            at = datetime.combine(day, time(0, 5), tzinfo=calendar_for(loan.library).time_zone)
-            card = Card.objects.get(pk=loan.card_id)
-            self._fine(card, loan=loan, kind=FineEntry.Kind.CHARGE, amount=amount, at=at, charged_for=day)
-
-    def pay(self, card: Card, *, amount: int, at: datetime) -> None:
-        self._fine(Card.objects.get(pk=card.pk), loan=None, kind=FineEntry.Kind.PAYMENT, amount=-amount, at=at)
-
-    def _fine(self, card: Card, *, loan, kind, amount: int, at: datetime, charged_for=None) -> None:
-        card.fines_owed += amount
-        card.save(update_fields=["fines_owed"])
-        FineEntry.objects.create(
-            card=card,
-            library=card.library,
-            loan=loan,
-            kind=kind,
-            amount=amount,
-            balance_after=card.fines_owed,
-            charged_for=charged_for,
-            at=at,
-            by=None if kind == FineEntry.Kind.CHARGE else self.librarian,
-        )
-        event = {FineEntry.Kind.CHARGE: Event.Kind.FINE_CHARGED, FineEntry.Kind.PAYMENT: Event.Kind.FINE_PAID}[kind]
-        actor = None if kind == FineEntry.Kind.CHARGE else self.librarian
-        events.record_for_card(event, card=card, actor=actor, now=at, title=loan.title if loan else None, amount=amount)
-
-
 def _paper_circulation_demo(*, public, branch, librarian, make_user, now: datetime | None = None) -> None:
-    """Loans on hand (some overdue), a debtor with fines, a waiting reservation, a book set aside in each
-    library with its pickup deadline, and two readers queueing for a lent book. Written with the ORM as the
-    services would write it (to be switched to the desk, reservation and fine services)."""
+    """Loans on hand (some overdue, one renewed), a debtor with fines, a waiting reservation, a book set aside in
+    each library with its pickup deadline, and two readers queueing for a lent book — each made by the service
+    the desk, the reader or the nightly job would call, with the clock set back to when it happened."""
     now = now or clock.now()
     cards = {}
     for number, first, last, born, category in READERS:
@@ -242,10 +159,17 @@ def _paper_circulation_demo(*, public, branch, librarian, make_user, now: dateti
                 "birth_date": born,
                 "category": category,
                 "created_at": now - timedelta(days=400),
+                # The catalogue demo's lent items go to these readers: more on hand than the library's default.
+                "max_on_hand": 10,
             },
         )
     ilze, janis, liga, peteris, marta = (cards[number] for number, *_rest in READERS)
-    desk = _Desk(librarian=librarian, now=now)
+
+    def ago(days: float) -> datetime:
+        return now - timedelta(days=days)
+
+    def check_out(item: Item, card: Card, *, at: datetime) -> Loan:
+        return desk.check_out(librarian=librarian, card=card, barcode=item.barcode, now=at)
 
     def on_shelf(library, *, exclude_titles=()):
         return (
@@ -255,6 +179,9 @@ def _paper_circulation_demo(*, public, branch, librarian, make_user, now: dateti
             .exclude(title__control_number=QUEUE_TITLE)
             .order_by("barcode")
         )
+
+    def titles_of(card: Card):
+        return Loan.objects.filter(card=card).values("title_id")
 
     # The catalogue demo shows some items on loan: lend them for real, spread over the readers (one copy of a
     # title per reader), due within the next weeks.
@@ -267,82 +194,52 @@ def _paper_circulation_demo(*, public, branch, librarian, make_user, now: dateti
         .order_by("barcode")
     )
     for n, item in enumerate(lent):
-        card = borrowers[n % len(borrowers)]
-        if Loan.objects.filter(card=card, title=item.title, ended_at__isnull=True).exists():
-            card = next(
-                c
-                for c in borrowers
-                if not Loan.objects.filter(card=c, title=item.title, ended_at__isnull=True).exists()
-            )
-        desk.check_out(item, card, days_ago=1 + n % 10)
+        card = next(
+            c
+            for c in borrowers[n % len(borrowers) :] + borrowers
+            if not Loan.objects.filter(card=c, title=item.title, ended_at__isnull=True).exists()
+        )
+        check_out(item, card, at=ago(1 + n % 10))
 
-    # Ilze: one more book of the central library, due in a fortnight.
-    taken = set(Loan.objects.filter(card=ilze, ended_at__isnull=True).values_list("title_id", flat=True))
-    desk.check_out(on_shelf(public, exclude_titles=taken).first(), ilze, days_ago=5)
+    # Ilze: one more book of the central library, renewed at the desk yesterday.
+    loan = check_out(on_shelf(public, exclude_titles=titles_of(ilze)).first(), ilze, at=ago(12))
+    renewals.renew(librarian=librarian, loan=loan, now=ago(1))
 
-    # Jānis, the debtor: a book returned 9 days late (fined 0.90, paid 0.50) and two overdue, fined daily (a debtor
-    # cannot reserve: the reservations below are other readers').
-    today = calendar_for(public).local_date(now)
-    returned = desk.check_out(on_shelf(public).first(), janis, days_ago=50)
-    late_until = returned.last_day + timedelta(days=9)
-    desk.charge_daily_fines([returned], until=late_until)
-    returned_at = datetime.combine(late_until, time(12), tzinfo=calendar_for(public).time_zone)
-    desk.check_in(returned, at=returned_at)
-    desk.pay(janis, amount=50, at=returned_at + timedelta(minutes=1))
-    overdue = []
-    for days_ago in (35, 27):
-        taken = Loan.objects.filter(card=janis).values("title_id")
-        overdue.append(desk.check_out(on_shelf(public, exclude_titles=taken).first(), janis, days_ago=days_ago))
-    desk.charge_daily_fines(overdue, until=today)
+    # Jānis, the debtor: a book returned late (fined by the nightly job for each overdue opening day, part paid)
+    # and two overdue, fined up to today (a debtor cannot reserve: the reservations below are other readers').
+    returned = check_out(on_shelf(public).first(), janis, at=ago(60))
+    calendar = calendar_for(public)
+    late_until = calendar.closing_time(calendar.local_date(returned.due_at) + timedelta(days=9))
+    fines.charge_overdue_fines(now=late_until)
+    desk.check_in(librarian=librarian, barcode=returned.copy.item.barcode, at_library=public, now=late_until)
+    janis.refresh_from_db()
+    fines.pay(librarian=librarian, card=janis, amount=min(50, janis.fines_owed), now=late_until + timedelta(minutes=1))
+    for days in (28, 25):
+        check_out(on_shelf(public, exclude_titles=titles_of(janis)).first(), janis, at=ago(days))
+    fines.charge_overdue_fines(now=now)
 
     # The queue: the one copy of QUEUE_TITLE is on loan to Ilze; Pēteris, then Marta, wait for it.
     queued = Item.objects.select_related("library", "title").get(title__control_number=QUEUE_TITLE)
-    desk.check_out(queued, ilze, days_ago=10)
-    for card, days_ago in ((peteris, 6), (marta, 2)):
-        joined = now - timedelta(days=days_ago)
-        Hold.objects.create(card=card, library=queued.library, title=queued.title, created_at=joined)
-        events.record_for_card(Event.Kind.QUEUED, card=card, actor=card.user, now=joined, title=queued.title)
+    check_out(queued, ilze, at=ago(10))
+    for card, days in ((peteris, 6), (marta, 2)):
+        reservations.join_paper_queue(card=card, title=queued.title, library=queued.library, now=ago(days))
 
     # Līga reserved a book of the central library yesterday; it was approved and set aside (3 opening days to
-    # collect it). In the branch a returned book was set aside for her from its queue (10 opening days).
-    for library, days_ago, reserved in ((public, 1, True), (branch, 2, False)):
-        mine = Loan.objects.filter(card=liga, ended_at__isnull=True).values("title_id")
-        item = on_shelf(library, exclude_titles=mine).exclude(title__holds__card=liga).first()
-        asked, decided = now - timedelta(days=days_ago, hours=2), now - timedelta(days=days_ago)
-        hold = Hold.objects.create(card=liga, library=library, title=item.title, created_at=asked)
-        if reserved:
-            Request.objects.create(
-                kind=Request.Kind.RESERVATION,
-                card=liga,
-                library=library,
-                title=item.title,
-                item=item,
-                status=Request.Status.APPROVED,
-                created_at=asked,
-                decided_at=decided,
-                decided_by=librarian,
-                hold=hold,
-            )
-            events.record_for_card(Event.Kind.RESERVED, card=liga, actor=liga.user, now=asked, title=item.title)
-            events.record_for_card(
-                Event.Kind.RESERVATION_APPROVED, card=liga, actor=librarian, now=decided, title=item.title
-            )
-        else:
-            events.record_for_card(Event.Kind.QUEUED, card=liga, actor=liga.user, now=asked, title=item.title)
-        set_aside(item=item, hold=hold, now=decided, actor=librarian)
+    # collect it). In the branch she queued for a book on loan to Marta, which was returned and set aside for her
+    # (10 opening days).
+    item = on_shelf(public, exclude_titles=titles_of(liga)).first()
+    reservation = reservations.reserve(card=liga, item=item, now=ago(1.1))
+    [approved] = reservations.approve_reservations(librarian=librarian, requests=[reservation], now=ago(1))
+    assert approved.error is None, approved.error
+    item = (
+        on_shelf(branch, exclude_titles=Loan.objects.filter(card__in=[liga, marta]).values("title_id"))
+        .exclude(title__holds__card=liga)
+        .first()
+    )
+    check_out(item, marta, at=ago(9))
+    reservations.join_paper_queue(card=liga, title=item.title, library=branch, now=ago(5))
+    desk.check_in(librarian=librarian, barcode=item.barcode, at_library=branch, now=ago(2))
 
     # Ilze's waiting reservation of a branch book, for the librarian to review.
-    item = on_shelf(branch, exclude_titles=Loan.objects.filter(card=ilze, ended_at__isnull=True).values("title_id"))[0]
-    asked = now - timedelta(hours=3)
-    Request.objects.create(
-        kind=Request.Kind.RESERVATION,
-        card=ilze,
-        library=branch,
-        title=item.title,
-        item=item,
-        status=Request.Status.WAITING,
-        created_at=asked,
-    )
-    item.status = Item.Status.RESERVED
-    item.save(update_fields=["status"])
-    events.record_for_card(Event.Kind.RESERVED, card=ilze, actor=ilze.user, now=asked, title=item.title)
+    item = on_shelf(branch, exclude_titles=titles_of(ilze)).exclude(title__holds__card=ilze).first()
+    reservations.reserve(card=ilze, item=item, now=ago(0.125))

@@ -32,6 +32,7 @@ class PanelLoan:
 
 @dataclass(frozen=True)
 class PanelHold:
+    pk: int
     title: str
     library: str
     status: str
@@ -55,7 +56,7 @@ _LOANS = (
     " WHERE l.card_id = %s AND l.ended_at IS NULL ORDER BY l.due_at, l.id"
 )
 _HOLDS = (
-    f"SELECT t.title, lib.name, h.status, i.barcode, h.pickup_by, (SELECT COUNT(*) FROM {Hold._meta.db_table} a"  # noqa: S608
+    f"SELECT h.id, t.title, lib.name, h.status, i.barcode, h.pickup_by, (SELECT COUNT(*) FROM {Hold._meta.db_table} a"  # noqa: S608
     "  WHERE a.library_id = h.library_id AND a.title_id = h.title_id AND a.status = %s"
     "  AND (a.created_at < h.created_at OR (a.created_at = h.created_at AND a.id <= h.id)))"
     f" FROM {Hold._meta.db_table} h JOIN {Title._meta.db_table} t ON t.id = h.title_id"
@@ -86,8 +87,8 @@ def reader_panel(card: Card, *, now: datetime) -> dict:
             loans.append(PanelLoan(pk, title, barcode, due_at, due_day, overdue))
         cursor.execute(_HOLDS, [waiting, card.pk, waiting, ready])
         holds = [
-            PanelHold(title, name, status, barcode, as_datetime(pickup_by), position)
-            for title, name, status, barcode, pickup_by, position in cursor.fetchall()
+            PanelHold(pk, title, name, status, barcode, as_datetime(pickup_by), position)
+            for pk, title, name, status, barcode, pickup_by, position in cursor.fetchall()
         ]
         cursor.execute(
             _RESERVATIONS, [card.pk, Request.Kind.RESERVATION, Request.Status.WAITING, Request.Status.APPROVED]

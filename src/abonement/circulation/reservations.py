@@ -98,6 +98,12 @@ class OtherNetwork(DomainError):
     message = _("Your reader card is of a library of another network: it cannot reserve at %(library)s.")
 
 
+class NotSetAside(DomainError):
+    code = "not_set_aside"
+    status = 409
+    message = _("This book is no longer set aside for the reader (%(status)s): there is nothing to give back.")
+
+
 def _lock_item(item: Item) -> Item:
     return Item.objects.select_for_update(of=("self",)).select_related("library", "title").get(pk=item.pk)
 
@@ -259,23 +265,53 @@ def cancel_reservation(*, card: Card, request: Request, now: datetime | None = N
     request = Request.objects.select_for_update(of=("self",)).get(
         pk=request.pk, card=card, kind=Request.Kind.RESERVATION
     )
-    if request.status not in OPEN:
+    if request.status == Request.Status.APPROVED:
+        hold = Hold.objects.select_for_update(of=("self",)).get(pk=request.hold_id)
+        _give_back(hold, item, actor=card.user, now=now)
+        request.refresh_from_db(fields=["status"])
+        return request
+    if request.status != Request.Status.WAITING:
         raise AlreadyDecided(status=request.get_status_display().lower())
-    was = request.status
     request.status, request.decided_at = Request.Status.CANCELLED, now
-    if was == Request.Status.WAITING:
-        request.save(update_fields=["status", "decided_at"])
-    else:
-        request.save(update_fields=["status"])
-        Hold.objects.filter(pk=request.hold_id, status=Hold.Status.READY).update(
-            status=Hold.Status.CANCELLED, ended_at=now
-        )
+    request.save(update_fields=["status", "decided_at"])
     events.record_for_card(
         Event.Kind.RESERVATION_CANCELLED, card=card, title=item.title, actor=card.user, now=now, item=item.barcode
     )
-    if item.status in (Item.Status.RESERVED, Item.Status.SET_ASIDE):
+    if item.status == Item.Status.RESERVED:
         setaside.pass_on(item=item, now=now, actor=card.user)
     return request
+
+
+@transaction.atomic
+def give_back(*, card: Card, hold: Hold, actor, now: datetime | None = None) -> Hold:
+    """The reader no longer needs the item set aside for them, from a queue or a reservation (they say so on
+    their page, or staff do for them): the hold ends, a reservation behind it is cancelled, and the item goes to
+    the next reader in line or back to the shelf.
+
+    Racing the lapse job or the desk on the same hold, one of them wins: each locks the item first and acts only
+    while the hold is still READY; the loser is told the hold's status now."""
+    now = now or clock.now()
+    hold = Hold.objects.select_related("item").get(pk=hold.pk, card=card)
+    if hold.item is None:
+        raise NotSetAside(status=hold.get_status_display().lower())
+    item = _lock_item(hold.item)
+    hold = Hold.objects.select_for_update(of=("self",)).select_related("card__user", "title").get(pk=hold.pk)
+    _give_back(hold, item, actor=actor, now=now)
+    return hold
+
+
+def _give_back(hold: Hold, item: Item, *, actor, now: datetime) -> None:
+    """End a READY hold the reader gave back; the item and the hold are locked."""
+    if hold.status != Hold.Status.READY or hold.item_id != item.pk:
+        raise NotSetAside(status=hold.get_status_display().lower())
+    hold.status, hold.ended_at = Hold.Status.CANCELLED, now
+    hold.save(update_fields=["status", "ended_at"])
+    reserved = Request.objects.filter(hold=hold, status=Request.Status.APPROVED).update(status=Request.Status.CANCELLED)
+    kind = Event.Kind.RESERVATION_CANCELLED if reserved else Event.Kind.QUEUE_LEFT
+    events.record_for_card(
+        kind, card=hold.card, title=item.title, actor=actor, now=now, item=item.barcode, given_back=True
+    )
+    setaside.pass_on(item=item, now=now, actor=actor)
 
 
 def lapse_uncollected(*, now: datetime | None = None, batch_size: int = 500) -> int:

@@ -412,16 +412,23 @@ def take(*, card: Card, title: Title, now: datetime | None = None) -> Loan:
     return _issue_retrying(card=card, title=title, now=now, issued_by=None, self_service=True, notice_kind=None)
 
 
-@transaction.atomic
-def request_title(*, card: Card, title: Title, now: datetime | None = None) -> Request:
-    """Ask the librarian for a title (SPEC L4)."""
-    now = now or clock.now()
-    policies.check_lent_online(title)
+def _lock_reader_without(card: Card, title: Title) -> Card:
+    """The card locked for a request or a place in the queue: refused when blocked or when it has the title on
+    loan already."""
     card = _lock_card(card)
     if card.status != Card.Status.ACTIVE:
         raise policies.CardBlocked(number=card.number)
     if open_loans(card).filter(title=title).exists():
         raise policies.AlreadyOnLoan()
+    return card
+
+
+@transaction.atomic
+def request_title(*, card: Card, title: Title, now: datetime | None = None) -> Request:
+    """Ask the librarian for a title (SPEC L4)."""
+    now = now or clock.now()
+    policies.check_lent_online(title)
+    card = _lock_reader_without(card, title)
     if Request.objects.filter(card=card, title=title, status=Request.Status.WAITING).exists():
         raise AlreadyRequested()
     request = Request.objects.create(
@@ -473,11 +480,7 @@ def join_queue(*, card: Card, title: Title, now: datetime | None = None) -> Hold
     """Take a place in the title's queue (SPEC L3)."""
     now = now or clock.now()
     policies.check_lent_online(title)
-    card = _lock_card(card)
-    if card.status != Card.Status.ACTIVE:
-        raise policies.CardBlocked(number=card.number)
-    if open_loans(card).filter(title=title).exists():
-        raise policies.AlreadyOnLoan()
+    card = _lock_reader_without(card, title)
     if Hold.objects.filter(card=card, title=title, status=Hold.Status.WAITING).exists():
         raise AlreadyQueued()
     check_can_queue(library=card.library, title=title)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("items/<int:item_id>/reserve/", views_reservations.reserve, name="reserve"),
     path("titles/<int:title_id>/queue/<int:library_id>/", views_reservations.join_paper_queue, name="paper_queue"),
     path("reservations/<int:request_id>/cancel/", views_reservations.cancel_reservation, name="cancel_reservation"),
+    path("holds/<int:hold_id>/give-back/", views_reservations.give_back, name="give_back"),
     path("loans/<int:loan_id>/renew/", views_paper_loans.renew, name="renew"),
 ]
 
@@ -25,6 +26,7 @@ staff_patterns = [
     path("titles/<int:title_id>/issue/", views.force_issue, name="force_issue"),
     path("reservations/", views_reservations.reservations_list, name="reservations"),
     path("reservations/decide/", views_reservations.reservations_decide, name="reservations_decide"),
+    path("holds/<int:hold_id>/give-back/", views_reservations.staff_give_back, name="give_back"),
     path("circulation-rules/", views_rules.rules_page, name="circulation_rules"),
     path("circulation-rules/item-types/add/", views_rules.item_type_add, name="item_type_add"),
     path(

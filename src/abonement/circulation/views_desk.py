@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from abonement.catalog.models import Item
 from abonement.circulation import desk, panel
 from abonement.circulation.models import Loan
 from abonement.core import clock, tenancy
@@ -32,6 +33,15 @@ class EmptyCode(DomainError):
     code = "empty_code"
     status = 400
     message = gettext_lazy("Scan or type a card number or an item barcode.")
+
+
+class AmbiguousCode(DomainError):
+    """A card and an item with one code (data from before the rule that they never share one): ask, never
+    guess."""
+
+    code = "ambiguous_code"
+    status = 409
+    message = gettext_lazy("%(code)s is both a reader card number and an item barcode: choose which you mean.")
 
 
 def _staff_card(request, **lookup) -> Card | None:
@@ -57,12 +67,14 @@ def _render(
     done: str = "",
     code: str = "",
     override: bool = False,
+    ambiguous: bool = False,
 ):
     context = {
         "error": error,
         "done": done,
         "code": code,
         "override": override,
+        "ambiguous": ambiguous,
         "slip_count": len(request.session.get(SLIP_KEY, [])),
     }
     if card is not None:
@@ -103,6 +115,12 @@ def scan(request):
     try:
         if not code:
             raise EmptyCode()
+        meant = request.POST.get("as")  # "card" or "item": the librarian's answer to AmbiguousCode
+        if meant == "item":
+            found = None
+        elif found is not None and meant != "card":
+            if Item.objects.filter(barcode=code, library__network_id=found.library.network_id).exists():
+                raise AmbiguousCode(code=code)
         if found is not None:
             request.session[CARD_KEY] = found.pk
             request.session[SLIP_KEY] = []
@@ -129,6 +147,7 @@ def scan(request):
             error=error,
             code=code,
             override=isinstance(error, desk.ReaderBlocked),
+            ambiguous=isinstance(error, AmbiguousCode),
         )
 
 

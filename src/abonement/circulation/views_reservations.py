@@ -126,6 +126,16 @@ def cancel_reservation(request, request_id: int):
     return _my_books()
 
 
+@login_required
+@require_POST
+def give_back(request, hold_id: int):
+    """ "I no longer need it": the reader gives back a book set aside for them."""
+    hold = get_object_or_404(Hold, pk=hold_id, card__user=request.user)
+    reservations.give_back(card=hold.card, hold=hold, actor=request.user)
+    messages.success(request, _("Thank you: the book goes to the next reader or back to the shelf."))
+    return _my_books()
+
+
 def my_reservations(user, *, now) -> dict:
     """Context of circulation/_my_reservations.html in My books: reservations and places in paper queues."""
     cards = shelf.reader_cards(user)
@@ -191,6 +201,21 @@ def _render(request, *, status: int = 200, error: str = "", selected=(), reason:
         },
         status=status,
     )
+
+
+@tenancy.librarian_required
+@require_POST
+def staff_give_back(request, hold_id: int):
+    """Staff give back, for the reader (by phone, at the desk), a book set aside for them; back to the desk or to
+    the reservations list."""
+    hold = get_object_or_404(tenancy.for_staff(request, Hold.objects.select_related("card")), pk=hold_id)
+    reservations.give_back(card=hold.card, hold=hold, actor=request.user)
+    messages.success(
+        request,
+        _("Set-aside book given back for card %(number)s: it goes to the next reader or back to the shelf.")
+        % {"number": hold.card.number},
+    )
+    return redirect("staff:desk" if request.POST.get("back") == "desk" else "staff:reservations")
 
 
 @tenancy.librarian_required

@@ -14,6 +14,7 @@ from abonement.accounts.identifiers import find_user
 from abonement.accounts.models import User
 from abonement.accounts.passwords import generate_password
 from abonement.accounts.services import end_all_sessions
+from abonement.catalog.models import Item
 from abonement.circulation.models import Request
 from abonement.core import clock, events
 from abonement.core.errors import DomainError
@@ -90,6 +91,8 @@ def allocate_card_numbers(count: int) -> list[str]:
     while len(numbers) < count:
         block = [str(n) for n in range(candidate, candidate + (count - len(numbers)))]
         taken = set(Card.objects.filter(number__in=block).values_list("number", flat=True))
+        # The desk's one input takes a card number or an item barcode: a number used as a barcode is skipped.
+        taken.update(Item.objects.filter(barcode__in=block).values_list("barcode", flat=True))
         numbers.extend(n for n in block if n not in taken)
         candidate += len(block)
     sequence.next_number = candidate

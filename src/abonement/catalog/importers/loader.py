@@ -40,6 +40,7 @@ from abonement.catalog.importers.base import (
 from abonement.catalog.models import Author, Format, Genre, Item, Series, Tag, Title, TitleAuthor
 from abonement.catalog.search import indexer
 from abonement.core import clock
+from abonement.readers.models import Card
 
 log = logging.getLogger("abonement.catalog")
 
@@ -280,9 +281,17 @@ class Loader:
         if barcodes:
             for item in Item.objects.filter(barcode__in=barcodes).select_related("title", "library"):
                 existing_items[item.barcode] = item
+            # The desk's one input takes a card number or an item barcode: a code may be only one of the two.
+            card_numbers = set(Card.objects.filter(number__in=barcodes).values_list("number", flat=True))
             kept = []
             for rec, items in ready:
-                problems = (self._foreign_item(existing_items.get(item.barcode)) for item, _library in items)
+                problems = (
+                    gettext("barcode %(barcode)s is a reader card number: an item and a card cannot share a code")
+                    % {"barcode": item.barcode}
+                    if item.barcode in card_numbers
+                    else self._foreign_item(existing_items.get(item.barcode))
+                    for item, _library in items
+                )
                 problem = next(filter(None, problems), None)
                 if problem:
                     report.fail(RecordError(rec.position, problem))

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
 from pymarc import Field, Indicators, Record, Subfield
 
 from abonement.catalog.importers import (
@@ -291,6 +292,18 @@ class TestCsv:
         assert not Title.objects.filter(network=other, title="Sprīdītis").exists()
         assert any("barcode B-0001 is already used by another catalogue's item" in e.reason for e in report.errors)
         assert Item.objects.get(barcode="B-0001").library == central
+
+    def test_a_barcode_equal_to_a_reader_card_number_is_refused(self, union, card_factory):
+        """The desk's one input takes a card number or an item barcode: an import cannot make a code both."""
+        network, central, _branch = union
+        card = card_factory(library=central, number="20260001")
+        with translation.override("en"):
+            report = import_file(sample("paper.csv").read_bytes().replace(b"B-0001;", b"20260001;"), network=network)
+        assert any(
+            "barcode 20260001 is a reader card number: an item and a card cannot share a code" in e.reason
+            for e in report.errors
+        )
+        assert not Item.objects.filter(barcode=card.number).exists()
 
     def test_header_without_title_column_is_not_a_catalogue(self):
         with pytest.raises(NotACatalogFile):

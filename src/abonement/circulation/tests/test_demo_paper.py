@@ -10,7 +10,7 @@ from django.urls import reverse
 from abonement.catalog.models import Item, ItemType
 from abonement.circulation import selectors
 from abonement.circulation.demo import QUEUE_TITLE
-from abonement.circulation.models import CirculationRule, Copy, FineEntry, Hold, Loan, Request
+from abonement.circulation.models import CirculationRule, Copy, FineEntry, Hold, Loan, Renewal, Request
 from abonement.circulation.policies import DebtorBlocked
 from abonement.core import clock
 from abonement.core.demo import DEMO_PASSWORD, load_demo
@@ -126,6 +126,10 @@ def test_demo_public_library_lends_paper_books(settings, tmp_path):
     queue = Hold.objects.filter(status=Hold.Status.WAITING).order_by("created_at")
     assert [hold.card.number for hold in queue] == ["2000004", "2000005"]
     assert Item.objects.get(title=queue[0].title).status == Item.Status.ON_LOAN
+
+    # Ilze's renewal, granted at the desk: the new due date is the loan's.
+    renewal = Renewal.objects.get(loan__card__number="2000001")
+    assert renewal.status == Renewal.Status.GRANTED and renewal.loan.due_at == renewal.due_after > renewal.due_before
 
     # The desk's events are in the reports' data.
     assert Event.objects.filter(library=public, kind=Event.Kind.CHECKED_OUT).exists()

@@ -384,3 +384,36 @@ class TestDeskPage:
         client = signed_in(card.user)
         assert client.get("/staff/desk/").status_code in {302, 403, 404}
         assert client.post("/staff/desk/scan/", {"code": "1"}).status_code in {302, 403, 404}
+
+
+@pytest.mark.django_db
+class TestCodeBothCardAndItem:
+    """Cards and items never share a code now; data from before may. The desk then asks, never guesses."""
+
+    def test_the_desk_asks_and_does_what_the_librarian_chooses(self, library, librarian, card, card_factory, paper):
+        book = item(paper, library, card.number)
+        client = signed_in(librarian)
+        before = state()
+        response = client.post("/staff/desk/scan/", {"code": card.number})
+        page = response.content.decode()
+        assert response.status_code == 409
+        assert f"{card.number} is both a reader card number and an item barcode" in page
+        assert f"Open reader card {card.number}" in page and f"Item with barcode {card.number}" in page
+        assert state() == before and "desk_card" not in client.session
+        # "Open reader card": the panel opens and nothing is lent
+        assert client.post("/staff/desk/scan/", {"code": card.number, "as": "card"}).status_code == 200
+        assert client.session["desk_card"] == card.pk and state() == before
+        # with that reader open, the same code is asked again; "Item" lends the item to them
+        assert client.post("/staff/desk/scan/", {"code": card.number}).status_code == 409
+        assert client.post("/staff/desk/scan/", {"code": card.number, "as": "item"}).status_code == 200
+        loan = Loan.objects.get(copy__item=book)
+        assert loan.card == card and client.session["desk_card"] == card.pk
+
+    def test_a_card_number_that_is_an_item_of_another_network_opens_the_reader(
+        self, library, librarian, card, library_factory, title_factory
+    ):
+        other = library_factory()
+        item(title_factory(format="paper", network=other.network), other, card.number)
+        client = signed_in(librarian)
+        assert client.post("/staff/desk/scan/", {"code": card.number}).status_code == 200
+        assert client.session["desk_card"] == card.pk

@@ -6,7 +6,6 @@ import re
 from datetime import date
 
 import pytest
-from django.test import Client
 
 from abonement.circulation import services
 from abonement.circulation.models import Copy, Hold, Loan, Request
@@ -14,15 +13,9 @@ from abonement.collections import services as collections
 from abonement.core import clock
 from abonement.core.models import Event
 from abonement.readers.models import Group
-from abonement.testing.factories import TEST_PASSWORD
+from abonement.testing.clients import signed_in
 
 pytestmark = pytest.mark.django_db
-
-
-def signed_in(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert client.post("/login/", {"identifier": user.username, "password": TEST_PASSWORD}).status_code == 302
-    return client
 
 
 def shelf(client) -> str:

@@ -5,7 +5,6 @@ the page shows; the e-lending queue machinery never lends a paper copy."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.test import Client
 
 from abonement.catalog.models import Item
 from abonement.circulation import services
@@ -14,16 +13,10 @@ from abonement.collections import services as collections
 from abonement.collections.models import Collection, CollectionTitle
 from abonement.libraries.models import CreditEntry
 from abonement.readers.models import Group
-from abonement.testing.factories import TEST_PASSWORD
+from abonement.testing.clients import signed_in
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 MESSAGE = "This is a paper book: reserve it or ask at the library desk"
-
-
-def signed_in(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert client.post("/login/", {"identifier": user.username, "password": TEST_PASSWORD}).status_code == 302
-    return client
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from abonement.circulation.models import Loan, Request
 from abonement.core import clock
 from abonement.notifications.models import Notice
 from abonement.readers.models import Card
-from abonement.testing.factories import TEST_PASSWORD
+from abonement.testing.clients import signed_in
 
 URL = "/staff/requests/"
 DECIDE = "/staff/requests/decide/"
@@ -33,12 +33,6 @@ def ago(**delta):
 
 def ask(card, title, **waited) -> Request:
     return services.request_title(card=card, title=title, now=ago(**(waited or {"minutes": 5})))
-
-
-def signed_in(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert client.post("/login/", {"identifier": user.username, "password": TEST_PASSWORD}).status_code == 302
-    return client
 
 
 def row_html(html: str, request: Request) -> str:

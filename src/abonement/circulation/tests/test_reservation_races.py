@@ -138,3 +138,42 @@ def test_the_lapse_job_racing_the_desk_on_one_item_has_one_outcome(
             assert reservation.status == Request.Status.COLLECTED
             assert (queued.status, item.status) == (Hold.Status.WAITING, Item.Status.ON_LOAN)
         assert Notice.objects.filter(kind="hold_lapsed", user=reservation.card.user).count() == int(lapsed)
+
+
+def test_giving_back_while_the_lapse_job_runs_on_the_same_hold_has_one_outcome(
+    clients, library, card_factory, title_factory, librarian_factory
+):
+    """The reader presses "I no longer need it" the minute the deadline passes: the hold ends once, as given back
+    or as lapsed, and the item goes to the one reader behind."""
+    librarian = librarian_factory(library=library)
+    rounds = ROUNDS if connection.vendor == "postgresql" else 5
+    for round_ in range(rounds):
+        [reservation] = set_aside_for_many(library, card_factory, title_factory, librarian, 1)
+        item = reservation.item
+        queued = reservations.join_paper_queue(
+            card=card_factory(library=library), title=item.title, library=library, now=NOW
+        )
+        reservation.refresh_from_db()
+        hold, reader = reservation.hold, reservation.card.user
+        later = hold.pickup_by + timedelta(minutes=1)
+        results = clients.race(
+            [
+                lambda at=later: reservations.lapse_uncollected(now=at),
+                lambda h=hold, r=reader, at=later: reservations.give_back(
+                    card=load_card(h.card_id), hold=h, actor=r, now=at
+                ),
+            ]
+        )
+        assert results.errors == [], f"round {round_}: {results.errors}"
+        lapsed, given_back = results.outcomes[0] == 1, isinstance(results.outcomes[1], Hold)
+        assert lapsed != given_back, f"round {round_}: {results.outcomes}"
+        assert given_back or results.refusal_codes() == {"not_set_aside": 1}
+        hold.refresh_from_db()
+        reservation.refresh_from_db()
+        queued.refresh_from_db()
+        item.refresh_from_db()
+        expected = (Hold.Status.LAPSED, Request.Status.LAPSED) if lapsed else (Hold.Status.CANCELLED,) * 2
+        assert (hold.status, reservation.status) == expected
+        assert (queued.status, queued.item, item.status) == (Hold.Status.READY, item, Item.Status.SET_ASIDE)
+        assert Notice.objects.filter(kind="item_set_aside", user=queued.card.user).count() == 1
+        assert Notice.objects.filter(kind="hold_lapsed", user=reservation.card.user).count() == int(lapsed)

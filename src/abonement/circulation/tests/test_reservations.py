@@ -14,18 +14,12 @@ from abonement.core.models import Event
 from abonement.libraries.models import ClosedDay
 from abonement.notifications.models import Notice
 from abonement.readers.models import Card
-from abonement.testing.factories import TEST_PASSWORD
+from abonement.testing.clients import signed_in
 
 pytestmark = pytest.mark.django_db
 
 # Friday 23 October 2026, 10:00 in Riga (EEST, UTC+3); summer time ends on Sunday the 25th.
 FRIDAY = datetime(2026, 10, 23, 7, 0, tzinfo=UTC)
-
-
-def signed_in(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert client.post("/login/", {"identifier": user.username, "password": TEST_PASSWORD}).status_code == 302
-    return client
 
 
 @pytest.fixture
@@ -274,7 +268,8 @@ def test_my_books_lists_reservations_with_deadline_and_queue_places(card, item, 
     reservations.approve_reservations(librarian=staff, requests=[reservation], now=FRIDAY)
     page = signed_in(card.user).get("/my/").content.decode()
     assert "Set aside for you at" in page and library.address in page
-    assert f"/my/reservations/{reservation.pk}/cancel/" in page
+    reservation.refresh_from_db()
+    assert f"/my/holds/{reservation.hold_id}/give-back/" in page and "I no longer need it" in page
 
 
 # ---- lapse ---------------------------------------------------------------------------------------
@@ -457,3 +452,97 @@ def test_another_readers_reservation_and_loan_are_404_to_a_reader(card, card_fac
     reservation.refresh_from_db()
     assert reservation.status == Request.Status.WAITING
     assert Loan.objects.get(pk=loan.pk).renewal_count == 0 and not loan.renewals.exists()
+
+
+# ---- "I no longer need it": giving back a set-aside item ------------------------------------------
+
+
+def queued_and_set_aside(card, card_factory, item, library, staff, title):
+    """`card` is first in the title's queue and the item is set aside for it (another reader gave it back);
+    a second reader waits behind."""
+    first = reservations.reserve(card=card_factory(library=library), item=item, now=FRIDAY)
+    reservations.approve_reservations(librarian=staff, requests=[first], now=FRIDAY)
+    hold = reservations.join_paper_queue(card=card, title=title, library=library, now=FRIDAY)
+    behind = reservations.join_paper_queue(card=card_factory(library=library), title=title, library=library, now=FRIDAY)
+    reservations.cancel_reservation(card=first.card, request=first, now=FRIDAY)
+    hold.refresh_from_db()
+    assert (hold.status, hold.item) == (Hold.Status.READY, item)
+    return hold, behind
+
+
+def test_a_reader_gives_back_a_book_set_aside_from_the_queue_and_the_next_reader_gets_it(
+    card, card_factory, item, library, staff, title
+):
+    hold, behind = queued_and_set_aside(card, card_factory, item, library, staff, title)
+    client = signed_in(card.user)
+    assert f"/my/holds/{hold.pk}/give-back/" in client.get("/my/").content.decode()
+    response = client.post(f"/my/holds/{hold.pk}/give-back/", follow=True)
+    assert response.status_code == 200 and "the book goes to the next reader" in response.content.decode()
+    hold.refresh_from_db()
+    behind.refresh_from_db()
+    assert (hold.status, hold.ended_at is not None) == (Hold.Status.CANCELLED, True)
+    assert (behind.status, behind.item) == (Hold.Status.READY, item)
+    assert Notice.objects.filter(user=behind.card.user, kind="item_set_aside").count() == 1
+    event = Event.objects.get(kind=Event.Kind.QUEUE_LEFT, card=card)
+    assert (event.actor, event.details["item"], event.details["given_back"]) == (card.user, item.barcode, True)
+    # a second press finds nothing set aside any more: 409 naming the state, nothing changes
+    again = client.post(f"/my/holds/{hold.pk}/give-back/")
+    assert again.status_code == 409 and "no longer set aside" in again.content.decode()
+    behind.refresh_from_db()
+    assert behind.status == Hold.Status.READY
+
+
+def test_a_reader_gives_back_an_approved_reservation_and_the_book_goes_back_to_the_shelf(card, item, staff):
+    reservation = reservations.reserve(card=card, item=item, now=FRIDAY)
+    reservations.approve_reservations(librarian=staff, requests=[reservation], now=FRIDAY)
+    reservation.refresh_from_db()
+    response = signed_in(card.user).post(f"/my/holds/{reservation.hold_id}/give-back/")
+    assert response.status_code == 302
+    reservation.refresh_from_db()
+    item.refresh_from_db()
+    assert reservation.status == Request.Status.CANCELLED
+    assert Hold.objects.get(pk=reservation.hold_id).status == Hold.Status.CANCELLED
+    assert item.status == Item.Status.ON_SHELF
+    assert Event.objects.get(kind=Event.Kind.RESERVATION_CANCELLED, card=card).details["given_back"] is True
+
+
+def test_a_waiting_place_in_the_queue_cannot_be_given_back(card, card_factory, item, library, title):
+    lend(item, card_factory(library=library), started=FRIDAY, due=FRIDAY + timedelta(days=14))
+    item.status = Item.Status.ON_LOAN
+    item.save(update_fields=["status"])
+    hold = reservations.join_paper_queue(card=card, title=title, library=library, now=FRIDAY)
+    response = signed_in(card.user).post(f"/my/holds/{hold.pk}/give-back/")
+    assert response.status_code == 409 and "no longer set aside" in response.content.decode()
+    hold.refresh_from_db()
+    assert hold.status == Hold.Status.WAITING
+
+
+def test_another_readers_set_aside_book_is_404(card, card_factory, item, library, staff, title):
+    hold, _behind = queued_and_set_aside(card, card_factory, item, library, staff, title)
+    stranger = signed_in(card_factory(library=library).user)
+    assert stranger.post(f"/my/holds/{hold.pk}/give-back/").status_code == 404
+    hold.refresh_from_db()
+    assert hold.status == Hold.Status.READY
+
+
+def test_staff_give_back_for_the_reader_at_the_desk_and_on_the_reservations_list(
+    card, card_factory, item, library, staff, title, librarian_factory, library_factory
+):
+    hold, behind = queued_and_set_aside(card, card_factory, item, library, staff, title)
+    desk = signed_in(staff)
+    assert desk.post("/staff/desk/scan/", {"code": card.number}).status_code == 200
+    assert f"/staff/holds/{hold.pk}/give-back/" in desk.get("/staff/desk/").content.decode()
+    outsider = signed_in(librarian_factory(library=library_factory()))
+    assert outsider.post(f"/staff/holds/{hold.pk}/give-back/").status_code == 404
+    response = desk.post(f"/staff/holds/{hold.pk}/give-back/", {"back": "desk"})
+    assert response.status_code == 302 and response.url == "/staff/desk/"
+    hold.refresh_from_db()
+    behind.refresh_from_db()
+    assert hold.status == Hold.Status.CANCELLED and behind.status == Hold.Status.READY
+    assert Event.objects.get(kind=Event.Kind.QUEUE_LEFT, card=card).actor == staff
+    # the reservations list offers the same for the reader now set aside, and returns to itself
+    assert f"/staff/holds/{behind.pk}/give-back/" in desk.get("/staff/reservations/").content.decode()
+    response = desk.post(f"/staff/holds/{behind.pk}/give-back/")
+    assert response.status_code == 302 and response.url == "/staff/reservations/"
+    item.refresh_from_db()
+    assert item.status == Item.Status.ON_SHELF

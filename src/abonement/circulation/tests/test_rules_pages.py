@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.test import Client
 
 from abonement.catalog.models import Item, ItemType
 from abonement.circulation import rules
@@ -11,7 +10,7 @@ from abonement.circulation.models import CirculationRule, Copy, Loan
 from abonement.core import clock
 from abonement.core.models import Event
 from abonement.libraries.calendar import calendar_for
-from abonement.testing.factories import TEST_PASSWORD
+from abonement.testing.clients import signed_in
 
 RULE_FORM = {
     "item_type": "",
@@ -22,12 +21,6 @@ RULE_FORM = {
     "fine_cap": "",
     "reservable_online": "on",
 }
-
-
-def signed_in(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert client.post("/login/", {"identifier": user.username, "password": TEST_PASSWORD}).status_code == 302
-    return client
 
 
 @pytest.fixture

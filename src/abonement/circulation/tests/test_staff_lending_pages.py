@@ -3,18 +3,11 @@ from datetime import date
 
 import openpyxl
 import pytest
-from django.test import Client
 
 from abonement.circulation import services
 from abonement.circulation.models import Loan, Request
 from abonement.libraries.models import CreditEntry
-from abonement.testing.factories import TEST_PASSWORD
-
-
-def signed_in(user) -> Client:
-    client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    assert client.post("/login/", {"identifier": user.username, "password": TEST_PASSWORD}).status_code == 302
-    return client
+from abonement.testing.clients import signed_in
 
 
 @pytest.fixture

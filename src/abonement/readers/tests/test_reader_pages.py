@@ -182,6 +182,17 @@ class TestCardNumbers:
         numbers = sorted(Card.objects.filter(library=library).values_list("number", flat=True))
         assert numbers == ["1000002", "1000003", "1000004"]
 
+    def test_a_number_used_as_an_item_barcode_is_never_given_to_a_card(self, staff, library, title_factory):
+        """The desk's one input takes either: a card and an item never share a code."""
+        from abonement.catalog.models import Item
+
+        title = title_factory(format="paper", network=library.network)
+        Item.objects.create(title=title, library=library, barcode="1000001")
+        for i in range(2):
+            assert staff.post("/staff/readers/new/", reader_form(email=f"r{i}@example.org")).status_code == 302
+        numbers = sorted(Card.objects.filter(library=library).values_list("number", flat=True))
+        assert numbers == ["1000000", "1000002"]
+
 
 @pytest.mark.django_db
 class TestCardPage:
