@@ -49,7 +49,8 @@ def _link(parent: ET.Element, link: Link) -> None:
         attrib["title"] = clean(link.title)
     if link.facet_group:
         attrib[_q("opds:facetGroup")] = clean(link.facet_group)
-        attrib[_q("opds:activeFacet")] = "true" if link.active else "false"
+        if link.active:  # the grammar allows the attribute only as "true"
+            attrib[_q("opds:activeFacet")] = "true"
     if link.count is not None:
         attrib[_q("thr:count")] = str(link.count)
     element = ET.SubElement(parent, _q("link"), attrib)
