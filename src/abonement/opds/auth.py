@@ -62,10 +62,17 @@ def authentication_document(request, library) -> dict:
         "title": library.name,
         "description": _("Sign in with your library card."),
         "links": [
-            {"rel": "start", "href": request.build_absolute_uri(reverse("opds:root", args=[library.pk])),
-             "type": feeds.NAVIGATION},
+            {
+                "rel": "start",
+                "href": request.build_absolute_uri(reverse("opds:root", args=[library.pk])),
+                "type": feeds.NAVIGATION,
+            },
             {"rel": feeds.REL_SHELF, "href": shelf, "type": feeds.ACQUISITION},
-            {"rel": "help", "href": request.build_absolute_uri(reverse("password_reset")), "type": "text/html"},
+            {
+                "rel": "help",
+                "href": request.build_absolute_uri(reverse("accounts:password_reset")),
+                "type": "text/html",
+            },
         ],
         "authentication": [
             {

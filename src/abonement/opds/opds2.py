@@ -97,7 +97,7 @@ def render(feed: Feed) -> dict:
     if feed.kind == "navigation":
         if feed.entries:
             data["navigation"] = [
-                {"href": entry.links[0].href, "title": entry.title, "type": OPDS2, "rel": "subsection"}
+                {"href": entry.links[0].href, "title": entry.title, "type": OPDS2, "rel": entry.links[0].rel}
                 for entry in feed.entries
             ]
         else:  # the schema asks for one collection at least: an empty list page still says what it is

@@ -32,11 +32,7 @@ from abonement.opds.feeds import Availability, Entry, Feed, Link
 
 PER_PAGE = 50
 MAX_PAGE = 10_000
-ORDERS = {
-    "new": (feeds.REL_SORT_NEW, ("-created_at", "-id")),
-    "popular": (feeds.REL_SORT_POPULAR, ("-popularity", "id")),
-    "title": ("subsection", ("title", "id")),
-}
+ORDERS = {"new": ("-created_at", "-id"), "popular": ("-popularity", "id"), "title": ("title", "id")}
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -65,7 +61,7 @@ def opds_errors(view):
             response = _problem(status=401, title=_("Sign in"), detail=str(error), code=error.code)
             response["WWW-Authenticate"] = auth.challenge(error.library)
             response["Link"] = (
-                f'<{request.build_absolute_uri(reverse("opds:authentication", args=[error.library.pk]))}>; '
+                f"<{request.build_absolute_uri(reverse('opds:authentication', args=[error.library.pk]))}>; "
                 f'rel="{feeds.REL_AUTHENTICATION}"; type="{feeds.AUTHENTICATION}"'
             )
             return response
@@ -168,9 +164,7 @@ def _publication(request, library, title: Title, version: int, *, availability=N
         id=links.title_id(title),
         title=title.title,
         updated=title.updated_at,
-        links=links.publication_links(
-            request, library_id=library.pk, title=title, borrowed=borrowed, version=version
-        ),
+        links=links.publication_links(request, library_id=library.pk, title=title, borrowed=borrowed, version=version),
         authors=[credit.author.name for credit in credits if not credit.role],
         summary=title.description,
         language=title.language,
@@ -187,13 +181,15 @@ def _publication(request, library, title: Title, version: int, *, availability=N
 
 def _listed(queryset):
     """Titles with their authors, series and genres: three queries whatever the page size."""
-    return selectors.with_authors(queryset).prefetch_related(Prefetch("genres", queryset=Genre.objects.order_by("name")))
+    return selectors.with_authors(queryset).prefetch_related(
+        Prefetch("genres", queryset=Genre.objects.order_by("name"))
+    )
 
 
 def _acquisition(request, library, version, *, name, title, titles, facets=True, **kwargs) -> HttpResponse:
     page = _page_number(request)
     order = request.GET.get("order") if facets and request.GET.get("order") in ORDERS else None
-    ordering = ORDERS[order or ("title" if facets else name)][1]
+    ordering = ORDERS[order or ("title" if facets else name)]
     start = (page - 1) * PER_PAGE
     rows = list(_listed(titles.order_by(*ordering))[start : start + PER_PAGE + 1])
     has_next = len(rows) > PER_PAGE
@@ -202,7 +198,7 @@ def _acquisition(request, library, version, *, name, title, titles, facets=True,
     feed_links = _with_self_type(_base_links(request, library, version, name, **kwargs), "acquisition", version)
     feed_links += _paging(request, library, version, name, page, has_next, **kwargs)
     if facets:
-        for key, (rel, _ordering) in ORDERS.items():
+        for key in ORDERS:
             href = links.feed_url(
                 request, name, library_id=library.pk, version=version, query=urlencode({"order": key}), **kwargs
             )
@@ -246,13 +242,15 @@ def _navigation(request, library, version, *, name, title, entries: list[Entry],
     return _public(request, *_written(feed, version), updated)
 
 
-def _navigation_entry(request, library, version, *, key: str, title: str, name: str, kind: str, **kwargs) -> Entry:
+def _navigation_entry(
+    request, library, version, *, key: str, title: str, name: str, kind: str, rel: str = "subsection", **kwargs
+) -> Entry:
     href = links.feed_url(request, name, library_id=library.pk, version=version, **kwargs)
     return Entry(
         id=f"urn:abonement:opds:{library.pk}:{key}",
         title=title,
         updated=EPOCH,
-        links=[Link(href=href, rel="subsection", type=links.feed_type(kind, version))],
+        links=[Link(href=href, rel=rel, type=links.feed_type(kind, version))],
     )
 
 
@@ -286,8 +284,12 @@ def libraries(request, version: int):
         updated=EPOCH,
         kind="navigation",
         links=[
-            Link(href=request.build_absolute_uri(reverse(own)), rel="self", type=links.feed_type("navigation", version)),
-            Link(href=request.build_absolute_uri(reverse(own)), rel="start", type=links.feed_type("navigation", version)),
+            Link(
+                href=request.build_absolute_uri(reverse(own)), rel="self", type=links.feed_type("navigation", version)
+            ),
+            Link(
+                href=request.build_absolute_uri(reverse(own)), rel="start", type=links.feed_type("navigation", version)
+            ),
             Link(
                 href=request.build_absolute_uri(reverse(twin)),
                 rel="alternate",
@@ -303,16 +305,16 @@ def libraries(request, version: int):
 def root(request, library_id: int, version: int):
     library = _library(library_id)
     sections = [
-        ("new", _("New"), "new", "acquisition"),
-        ("popular", _("Popular"), "popular", "acquisition"),
-        ("genres", _("Genres"), "genres", "navigation"),
-        ("series", _("Series"), "series_list", "navigation"),
-        ("authors", _("Authors"), "authors", "navigation"),
-        ("shelf", _("My books"), "shelf", "acquisition"),
+        ("new", _("New"), "new", "acquisition", feeds.REL_SORT_NEW),
+        ("popular", _("Popular"), "popular", "acquisition", feeds.REL_SORT_POPULAR),
+        ("genres", _("Genres"), "genres", "navigation", "subsection"),
+        ("series", _("Series"), "series_list", "navigation", "subsection"),
+        ("authors", _("Authors"), "authors", "navigation", "subsection"),
+        ("shelf", _("My books"), "shelf", "acquisition", feeds.REL_SHELF),
     ]
     entries = [
-        _navigation_entry(request, library, version, key=key, title=str(title), name=name, kind=kind)
-        for key, title, name, kind in sections
+        _navigation_entry(request, library, version, key=key, title=str(title), name=name, kind=kind, rel=rel)
+        for key, title, name, kind, rel in sections
     ]
     return _navigation(request, library, version, name="root", title=library.name, entries=entries)
 
@@ -337,7 +339,13 @@ def _named_list(request, library, version, *, name, title, model, order_by, targ
     rows = list(model.objects.order_by(*order_by).only("id", "name")[start : start + PER_PAGE + 1])
     entries = [
         _navigation_entry(
-            request, library, version, key=f"{prefix}:{row.pk}", title=row.name, name=target, kind="acquisition",
+            request,
+            library,
+            version,
+            key=f"{prefix}:{row.pk}",
+            title=row.name,
+            name=target,
+            kind="acquisition",
             **{f"{prefix}_id": row.pk},
         )
         for row in rows[:PER_PAGE]
@@ -351,8 +359,15 @@ def _named_list(request, library, version, *, name, title, model, order_by, targ
 def genres(request, library_id: int, version: int):
     library = _library(library_id)
     return _named_list(
-        request, library, version, name="genres", title=_("Genres"), model=Genre, order_by=("name",),
-        target="genre", prefix="genre",
+        request,
+        library,
+        version,
+        name="genres",
+        title=_("Genres"),
+        model=Genre,
+        order_by=("name",),
+        target="genre",
+        prefix="genre",
     )
 
 
@@ -360,8 +375,15 @@ def genres(request, library_id: int, version: int):
 def series_list(request, library_id: int, version: int):
     library = _library(library_id)
     return _named_list(
-        request, library, version, name="series_list", title=_("Series"), model=Series, order_by=("name", "id"),
-        target="series", prefix="series",
+        request,
+        library,
+        version,
+        name="series_list",
+        title=_("Series"),
+        model=Series,
+        order_by=("name", "id"),
+        target="series",
+        prefix="series",
     )
 
 
@@ -369,8 +391,15 @@ def series_list(request, library_id: int, version: int):
 def authors(request, library_id: int, version: int):
     library = _library(library_id)
     return _named_list(
-        request, library, version, name="authors", title=_("Authors"), model=Author, order_by=("sort_name", "id"),
-        target="author", prefix="author",
+        request,
+        library,
+        version,
+        name="authors",
+        title=_("Authors"),
+        model=Author,
+        order_by=("sort_name", "id"),
+        target="author",
+        prefix="author",
     )
 
 
@@ -403,7 +432,8 @@ def opensearch(request, library_id: int):
     library = _library(library_id)
     template = links.feed_url(request, "search", library_id=library.pk, version=1) + "?q={searchTerms}"
     body = atom.opensearch_description(
-        short_name=library.name, description=_("Search the catalogue of %(library)s") % {"library": library.name},
+        short_name=library.name,
+        description=_("Search the catalogue of %(library)s") % {"library": library.name},
         template=template,
     )
     return _public(request, body, feeds.OPENSEARCH, EPOCH)
@@ -417,7 +447,9 @@ def search(request, library_id: int, version: int):
     page = _page_number(request)
     results = search_query.search(typed, search_query.Filters(format=""), page=page)
     lendable = set(
-        selectors.lendable_titles(library).filter(pk__in=[row.pk for row in results.titles]).values_list("pk", flat=True)
+        selectors.lendable_titles(library)
+        .filter(pk__in=[row.pk for row in results.titles])
+        .values_list("pk", flat=True)
     )
     rows = [row for row in results.titles if row.pk in lendable]
     # The search already loaded `credits` and series; genres are one more query.
@@ -465,19 +497,24 @@ def shelf(request, library_id: int, version: int):
     holds = list(
         Hold.objects.filter(card__user=user, library=library, status=Hold.Status.WAITING).order_by("created_at", "id")
     )
-    titles = {
-        row.pk: row for row in _listed(Title.objects.filter(pk__in={x.title_id for x in loans + holds}))
-    }
+    titles = {row.pk: row for row in _listed(Title.objects.filter(pk__in={x.title_id for x in loans + holds}))}
     entries = [
         _publication(
-            request, library, titles[loan.title_id], version, borrowed=True,
+            request,
+            library,
+            titles[loan.title_id],
+            version,
+            borrowed=True,
             availability=Availability("available", since=loan.started_at, until=loan.due_at),
         )
         for loan in loans
     ]
     entries += [
         _publication(
-            request, library, titles[hold.title_id], version,
+            request,
+            library,
+            titles[hold.title_id],
+            version,
             availability=Availability("reserved", since=hold.created_at),
         )
         for hold in holds
@@ -511,6 +548,9 @@ def borrow_title(request, library_id: int, version: int, title_id: int):
     )
     status = 201 if outcome.created else 200
     if version == 2:
-        return _private(json.dumps(opds2.render_publication(entry), ensure_ascii=False).encode(),
-                        feeds.OPDS2_PUBLICATION, status=status)
+        return _private(
+            json.dumps(opds2.render_publication(entry), ensure_ascii=False).encode(),
+            feeds.OPDS2_PUBLICATION,
+            status=status,
+        )
     return _private(atom.render_entry(entry), feeds.ENTRY, status=status)

@@ -111,14 +111,14 @@ def test_lists_of_genres_series_authors_lead_to_their_feeds(opds, library, catal
 
 
 def test_titles_with_markup_quotes_and_control_characters_stay_valid(opds, library, title_factory):
-    nasty = 'Tom & Jerry <b>"bold"</b> \'q\' \x00\x01\x0b\x1f end'
+    nasty = "Tom & Jerry <b>\"bold\"</b> 'q' \x00\x01\x0b\x1f end"
     title = title_factory(title=nasty, description="a < b && c\x07")
     author = Author.objects.create(name="A <&> B\x02", sort_name="A")
     TitleAuthor.objects.create(title=title, author=author)
     response = opds.get(f"/opds/{library.pk}/new/")
     document = assert_valid_opds1(response.content)
     entry = _parsed(response).entries[0]
-    assert entry.title == 'Tom & Jerry <b>"bold"</b> \'q\'  end'
+    assert entry.title == "Tom & Jerry <b>\"bold\"</b> 'q'  end"
     assert entry.summary == "a < b && c"
     assert entry.author == "A <&> B"
     assert document.find("{http://www.w3.org/2005/Atom}entry/{http://www.w3.org/2005/Atom}title").text == entry.title
@@ -166,8 +166,7 @@ def test_pages_advertise_the_feeds(client, db, path):
     html = client.get(path).content.decode()
     href = reverse("opds:libraries")
     assert (
-        f'<link rel="alternate" type="application/atom+xml;profile=opds-catalog;kind=navigation" href="{href}"'
-        in html
+        f'<link rel="alternate" type="application/atom+xml;profile=opds-catalog;kind=navigation" href="{href}"' in html
     )
 
 
@@ -180,7 +179,9 @@ def test_site_feed_lists_every_library(opds, library, library_factory):
     assert data["navigation"][1]["href"].endswith(f"/opds/{library.pk}/v2/")
 
 
-def test_feed_page_queries_do_not_grow_with_entries(opds, library, catalog, title_factory, django_assert_max_num_queries):
+def test_feed_page_queries_do_not_grow_with_entries(
+    opds, library, catalog, title_factory, django_assert_max_num_queries
+):
     for number in range(40):
         title = title_factory(title=f"More {number}")
         TitleAuthor.objects.create(title=title, author=catalog["author"])
