@@ -4,6 +4,8 @@
 their URLs (issue #16, content access), and only this function changes then.
 """
 
+from functools import lru_cache
+
 from django.urls import reverse
 
 from abonement.catalog.models import Format, Title
@@ -14,6 +16,26 @@ EPUB = "application/epub+zip"
 HTML = "text/html"
 AUDIO = "audio/mpeg"
 COVER_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif", "webp": "image/webp"}
+
+
+SENTINEL = 987654321  # stands for the title id in a reversed URL, replaced per entry
+
+
+@lru_cache(maxsize=256)
+def _path_template(url_name: str, kwargs: tuple) -> str:
+    """A URL pattern's path with `{}` where the title id goes: reversed once, not fifty times a feed page."""
+    return reverse(url_name, kwargs={**dict(kwargs), "title_id": SENTINEL}).replace(str(SENTINEL), "{}")
+
+
+def _origin(request) -> str:
+    """scheme://host of the request, worked out (host validated) once per request."""
+    if not hasattr(request, "_opds_origin"):
+        request._opds_origin = request.build_absolute_uri("/").removesuffix("/")
+    return request._opds_origin
+
+
+def _title_url(request, url_name: str, title_id: int, **kwargs) -> str:
+    return _origin(request) + _path_template(url_name, tuple(sorted(kwargs.items()))).format(title_id)
 
 
 def feed_url(request, name: str, *, library_id: int, version: int, query: str = "", **kwargs) -> str:
@@ -41,7 +63,7 @@ def loan_acquisition(request, title: Title) -> Link:
     """Where the reader of an open loan gets the book. Until the signed content views exist this is the
     title's reading page, which the loan opens in the browser."""
     return Link(
-        href=request.build_absolute_uri(reverse("catalog:fragment", kwargs={"title_id": title.pk})),
+        href=_title_url(request, "catalog:fragment", title.pk),
         rel=feeds.REL_ACQUISITION,
         type=HTML,
         title=str(title),
@@ -52,7 +74,7 @@ def publication_links(request, *, library_id: int, title: Title, borrowed: bool,
     """The book page, cover and thumbnail, the fragment as a sample, and borrow (or, on loan, the book)."""
     links = [
         Link(
-            href=request.build_absolute_uri(reverse("catalog:title", kwargs={"title_id": title.pk})),
+            href=_title_url(request, "catalog:title", title.pk),
             rel="alternate",
             type=HTML,
         )
@@ -60,12 +82,12 @@ def publication_links(request, *, library_id: int, title: Title, borrowed: bool,
     if title.cover:
         extension = title.cover.name.rpartition(".")[2].lower()
         cover_type = COVER_TYPES.get(extension, "image/jpeg")
-        cover = request.build_absolute_uri(title.cover.url)
+        cover = _origin(request) + title.cover.url if title.cover.url.startswith("/") else title.cover.url
         links += [Link(href=cover, rel=feeds.REL_IMAGE, type=cover_type)]
         links += [Link(href=cover, rel=feeds.REL_THUMBNAIL, type=cover_type)]
     links.append(
         Link(
-            href=request.build_absolute_uri(reverse("catalog:fragment", kwargs={"title_id": title.pk})),
+            href=_title_url(request, "catalog:fragment", title.pk),
             rel=feeds.REL_SAMPLE,
             type=HTML,
         )
@@ -75,7 +97,9 @@ def publication_links(request, *, library_id: int, title: Title, borrowed: bool,
     else:
         links.append(
             Link(
-                href=feed_url(request, "borrow", library_id=library_id, version=version, title_id=title.pk),
+                href=_title_url(
+                    request, "opds:borrow" if version == 1 else "opds:borrow_v2", title.pk, library_id=library_id
+                ),
                 rel=feeds.REL_BORROW,
                 type=feeds.ENTRY if version == 1 else feeds.OPDS2_PUBLICATION,
                 indirect_type=_content_type(title),
