@@ -111,7 +111,7 @@ def test_lists_of_genres_series_authors_lead_to_their_feeds(opds, library, catal
 
 
 def test_titles_with_markup_quotes_and_control_characters_stay_valid(opds, library, title_factory):
-    nasty = "Tom & Jerry <b>\"bold\"</b> 'q' \x00\x01\x0b\x1f end"
+    nasty = "Tom & Jerry <b>\"bold\"</b> 'q' \x01\x0b\x1f\ufffe end"  # NUL: PostgreSQL refuses it itself
     title = title_factory(title=nasty, description="a < b && c\x07")
     author = Author.objects.create(name="A <&> B\x02", sort_name="A")
     TitleAuthor.objects.create(title=title, author=author)
