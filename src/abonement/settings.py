@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "abonement.notifications",
     "abonement.reports",
     "abonement.api",
+    "abonement.opds",
 ]
 
 MIDDLEWARE = [

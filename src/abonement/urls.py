@@ -54,6 +54,7 @@ urlpatterns = [
     path("my/", include("abonement.circulation.urls")),
     path("my/", include((reader_urls.reader_patterns, "readers"))),
     path("catalog/", include(catalog_urls)),
+    path("opds/", include("abonement.opds.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -43,8 +43,9 @@ def is_staff_account(user: User) -> bool:
 
 
 @busy_when_locked
-def sign_in(request, *, identifier: str, password: str, now: datetime | None = None) -> User:
-    """Authenticate and start a session; a staff account keeps at most MAX_STAFF_SESSIONS devices.
+def check_credentials(request, *, identifier: str, password: str, now: datetime | None = None) -> User:
+    """The user the identifier and password name, without starting a session (reading apps send them with
+    every request, HTTP Basic). Throttled and recorded exactly as the login form.
 
     Failures count against the account the identifier names, however it was typed, and against the IP.
     """
@@ -62,6 +63,15 @@ def sign_in(request, *, identifier: str, password: str, now: datetime | None = N
             events.record(Event.Kind.LOGIN_FAILED, ip=ip, now=now, identifier=identifier[:100])
         raise InvalidCredentials()
     throttle.clear_account(throttle.LOGIN, user)
+    return user
+
+
+@busy_when_locked
+def sign_in(request, *, identifier: str, password: str, now: datetime | None = None) -> User:
+    """Authenticate and start a session; a staff account keeps at most MAX_STAFF_SESSIONS devices."""
+    now = now or clock.now()
+    ip = client_ip(request)
+    user = check_credentials(request, identifier=identifier, password=password, now=now)
     with transaction.atomic():
         # Lock the account so two logins at the same instant cannot both keep a 6th session.
         User.objects.select_for_update().get(pk=user.pk)
