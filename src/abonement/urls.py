@@ -11,6 +11,7 @@ from abonement.collections import urls as collection_urls
 from abonement.core import views as core_views
 from abonement.libraries.urls import operator_patterns, staff_patterns
 from abonement.notifications import views as notice_views
+from abonement.reading import urls as reading_urls
 from abonement.readers import urls as reader_urls
 from abonement.reports import urls as report_urls
 
@@ -25,6 +26,7 @@ staff_urls = (
     + circulation_urls.staff_patterns
     + report_urls.staff_patterns
     + collection_urls.staff_patterns
+    + reading_urls.staff_patterns
     + [
         path("notices/", notice_views.notice_list, name="notices"),
         path("notices/<int:notice_id>/", notice_views.notice_detail, name="notice"),
@@ -54,6 +56,7 @@ urlpatterns = [
     path("my/", include("abonement.circulation.urls")),
     path("my/", include((reader_urls.reader_patterns, "readers"))),
     path("catalog/", include(catalog_urls)),
+    path("read/", include(reading_urls)),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]
