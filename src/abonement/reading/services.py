@@ -11,8 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from abonement.catalog.models import Title
 from abonement.core import clock
 from abonement.core.errors import DomainError, busy_when_locked
-from abonement.reading.models import LOCATOR_MAX_CHARS, REVIEW_MAX_CHARS, Position, Review
 from abonement.readers.models import Card
+from abonement.reading.models import LOCATOR_MAX_CHARS, REVIEW_MAX_CHARS, Position, Review
 
 # A tag, comment or declaration; "a < b" and "<3" are text.
 MARKUP = re.compile(r"<[A-Za-z/!?]")

@@ -22,7 +22,7 @@ from abonement.circulation.models import Loan
 from abonement.core import tenancy
 from abonement.core.errors import DomainError
 from abonement.reading import content, services
-from abonement.reading.models import LOCATOR_MAX_CHARS, Position, Review
+from abonement.reading.models import LOCATOR_MAX_CHARS, Chapter, Position, Review
 
 # The reader page renders book sections in iframes made from blob: URLs (foliate-js), which inherit this policy:
 # frames, images, fonts and the book's own stylesheets may come from blob:, and the book's inline <style>
@@ -78,6 +78,7 @@ def read(request, loan_id: int):
     position = Position.objects.filter(user=request.user, title=title).first()
     context = {"loan": loan, "title": title, "content_url": url, "position": position}
     if kind.startswith("audio/"):
+        context["chapters"] = list(Chapter.objects.filter(title=title))
         return render(request, "reading/listen.html", context)
     _check_epub(title)
     return render(request, "reading/reader.html", context)
