@@ -9,6 +9,8 @@ urlpatterns = [
     path("content/<str:token>/", views.content_file, name="content"),
     path("titles/<int:title_id>/position/", views.position, name="position"),
     path("titles/<int:title_id>/review/", views.review, name="review"),
+    path("titles/<int:title_id>/phone/", views.phone_send, name="phone_send"),
+    path("phone/<str:token>/", views.phone_open, name="phone_open"),
 ]
 
 # Staff pages (namespace "staff").

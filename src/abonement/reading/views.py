@@ -3,13 +3,16 @@
 Thin: parse, call content/services, render. DomainErrors become pages in core's middleware, JSON here.
 """
 
+import base64
 import json
 import zipfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.csp import CSP
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,7 +24,7 @@ from abonement.catalog import selectors as catalog_selectors
 from abonement.circulation.models import Loan
 from abonement.core import tenancy
 from abonement.core.errors import DomainError
-from abonement.reading import content, services
+from abonement.reading import content, phone, services
 from abonement.reading.models import LOCATOR_MAX_CHARS, Chapter, Position, Review
 
 # The reader page renders book sections in iframes made from blob: URLs (foliate-js), which inherit this policy:
@@ -163,3 +166,30 @@ def hide_review(request, review_id: int):
     services.hide_review(staff=request.user, review=found, reason=request.POST.get("reason", ""))
     messages.success(request, _("The review is hidden."))
     return redirect("catalog:title", title_id=found.title_id)
+
+
+@login_required
+@require_POST
+def phone_send(request, title_id: int):
+    """Send the reader a one-time link to this title and show it as a QR code to scan."""
+    title = get_object_or_404(catalog_selectors.visible_titles(request.user), pk=title_id)
+    url = phone.send_link(user=request.user, title=title)
+    qr = base64.b64encode(phone.qr_png(url)).decode()
+    sent_to = request.user.email or request.user.phone
+    return render(
+        request, "reading/phone.html", {"title": title, "qr": qr, "sent_to": sent_to, "minutes": phone.LINK_MINUTES}
+    )
+
+
+@require_GET
+def phone_open(request, token: str):
+    """The link from "read on my phone": signs in once and opens the book; spent, it asks for the password."""
+    try:
+        link = phone.open_link(request, token=token)
+    except phone.PhoneLinkSpent as error:
+        messages.error(request, str(error))
+        return redirect_to_login(reverse("home"))
+    loan = Loan.objects.filter(card__user=link.user, title=link.title, ended_at__isnull=True).first()
+    if loan is not None and link.title.content:
+        return redirect("reading:read", loan_id=loan.pk)
+    return redirect("catalog:title", title_id=link.title_id)
