@@ -11,8 +11,8 @@ from abonement.collections import urls as collection_urls
 from abonement.core import views as core_views
 from abonement.libraries.urls import operator_patterns, staff_patterns
 from abonement.notifications import views as notice_views
-from abonement.reading import urls as reading_urls
 from abonement.readers import urls as reader_urls
+from abonement.reading import urls as reading_urls
 from abonement.reports import urls as report_urls
 
 # The admin signs in and out through our own pages: one throttle, the same events, the 5-device limit.

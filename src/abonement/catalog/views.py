@@ -51,7 +51,9 @@ def _language_name(code: str) -> str:
 
 @require_GET
 def title_detail(request, title_id: int):
-    title = get_object_or_404(selectors.visible_titles(request.user).select_related("series", "network"), pk=title_id)
+    title = get_object_or_404(
+        selectors.visible_titles(request.user).select_related("series", "network", "network__buy_link"), pk=title_id
+    )
     credits = list(TitleAuthor.objects.filter(title=title).select_related("author").order_by("position", "id"))
     item_groups = circulation_selectors.items_view(title, user=request.user) if title.is_paper else []
     context = {

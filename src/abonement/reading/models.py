@@ -104,7 +104,7 @@ class Chapter(models.Model):
 class BuyLink(models.Model):
     """A network's link to a bookshop for its titles, e.g. https://shop.example/search?isbn={isbn}."""
 
-    network = models.OneToOneField("libraries.Network", on_delete=models.CASCADE, related_name="+")
+    network = models.OneToOneField("libraries.Network", on_delete=models.CASCADE, related_name="buy_link")
     url_template = models.CharField(
         _("buy link"), max_length=500, help_text=_("An https:// address; {isbn} and {title} are filled in.")
     )

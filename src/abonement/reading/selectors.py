@@ -23,11 +23,16 @@ def reviews_visible_to(user) -> bool:
 
 def book_page(user, title) -> dict:
     """Context for the rating and reviews of a book page (templates/reading/_reviews.html)."""
-    counts = dict(
-        Review.objects.filter(title=title, hidden_at__isnull=True)
-        .values_list("rating")
-        .annotate(n=Count("id"))
-        .values_list("rating", "n")
+    # The title's denormalised counts spare the queries on the many pages nobody rated yet.
+    counts = (
+        dict(
+            Review.objects.filter(title=title, hidden_at__isnull=True)
+            .values_list("rating")
+            .annotate(n=Count("id"))
+            .values_list("rating", "n")
+        )
+        if title.rating_count
+        else {}
     )
     mine = Review.objects.filter(user=user, title=title).first() if user.is_authenticated else None
     show = reviews_visible_to(user)
@@ -35,7 +40,7 @@ def book_page(user, title) -> dict:
         set(tenancy.staff_libraries(user).values_list("pk", flat=True)) if user.is_authenticated else set()
     )
     reviews = []
-    if show:
+    if show and (title.review_count or staff_library_ids):
         rows = Review.objects.filter(title=title).exclude(text="").select_related("library")
         for review in rows[:REVIEWS_SHOWN]:
             if review.hidden_at is None or review.library_id in staff_library_ids:
@@ -53,9 +58,12 @@ def book_page(user, title) -> dict:
 
 def buy_url(user, title) -> str | None:
     """The bookshop link of the title's network, or of the reader's network for a shared digital title."""
-    network_id = title.network_id
-    if network_id is None and user.is_authenticated:
-        card = Card.objects.filter(user=user).select_related("library").order_by("id").first()
-        network_id = card.library.network_id if card else None
-    link = BuyLink.objects.filter(network_id=network_id).first() if network_id else None
+    if title.network_id is not None:
+        # No query when the caller fetched the title with select_related("network__buy_link").
+        link = getattr(title.network, "buy_link", None)
+    elif user.is_authenticated:
+        card = Card.objects.filter(user=user).order_by("id").values_list("library__network_id", flat=True).first()
+        link = BuyLink.objects.filter(network_id=card).first() if card else None
+    else:
+        link = None
     return link.url_for(title) if link else None

@@ -50,17 +50,21 @@ class HideReasonMissing(DomainError):
 
 
 @busy_when_locked
-@transaction.atomic
 def save_position(*, user, title: Title, locator: str, fraction: float, now: datetime | None = None) -> Position:
-    """Remember where the reader is in the title; the last device to report wins."""
+    """Remember where the reader is in the title; the last device to report wins. One INSERT … ON CONFLICT
+    DO UPDATE (no read first, no lock held past the statement): devices sync every few seconds."""
     if not isinstance(locator, str) or not locator or len(locator) > LOCATOR_MAX_CHARS:
         raise BadPosition(max=LOCATOR_MAX_CHARS)
     if not isinstance(fraction, (int, float)) or isinstance(fraction, bool) or not 0 <= fraction <= 1:
         raise BadPosition(max=LOCATOR_MAX_CHARS)
     if math.isnan(fraction):
         raise BadPosition(max=LOCATOR_MAX_CHARS)
-    position, _created = Position.objects.update_or_create(
-        user=user, title=title, defaults={"locator": locator, "fraction": fraction, "updated_at": now or clock.now()}
+    position = Position(user=user, title=title, locator=locator, fraction=fraction, updated_at=now or clock.now())
+    Position.objects.bulk_create(
+        [position],
+        update_conflicts=True,
+        unique_fields=["user", "title"],
+        update_fields=["locator", "fraction", "updated_at"],
     )
     return position
 

@@ -125,7 +125,7 @@ def _json_error(error: DomainError) -> JsonResponse:
 @require_http_methods(["GET", "PUT"])
 def position(request, title_id: int):
     """GET: where this reader stopped in the title, from any device. PUT {"locator", "fraction"}: save it."""
-    title = get_object_or_404(catalog_selectors.visible_titles(request.user), pk=title_id)
+    title = get_object_or_404(catalog_selectors.visible_titles(request.user).only("pk"), pk=title_id)
     if request.method == "GET":
         saved = Position.objects.filter(user=request.user, title=title).first()
         if saved is None:
@@ -187,6 +187,8 @@ def phone_open(request, token: str):
     try:
         link = phone.open_link(request, token=token)
     except phone.PhoneLinkSpent as error:
+        if request.user.is_authenticated:
+            raise
         messages.error(request, str(error))
         return redirect_to_login(reverse("home"))
     loan = Loan.objects.filter(card__user=link.user, title=link.title, ended_at__isnull=True).first()
