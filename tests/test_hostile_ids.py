@@ -17,6 +17,7 @@ from abonement.core import clock
 from abonement.core.ids import MAX_ID, parse_id, parse_ids
 from abonement.notifications.models import Notice
 from abonement.readers import services as readers
+from abonement.reading import services as reading
 from abonement.reports.models import Export, Visit
 from abonement.reports.visits import forget_recorded
 from abonement.testing.factories import TEST_PASSWORD
@@ -93,6 +94,7 @@ def world(library_factory, librarian_factory, operator_factory, card_factory, ti
         "librarian_id": librarian.pk,
         "template_id": template.pk,
         "loan_id": loan.pk,
+        "review_id": reading.save_review(user=card.user, title=taken, rating=4, text="Good").pk,
         "request_id": request.pk,
         "hold_id": hold.pk,
         "author_id": Author.objects.create(name="A. Author", sort_name="Author A.").pk,

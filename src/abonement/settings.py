@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "abonement.collections",
     "abonement.notifications",
     "abonement.reports",
+    "abonement.reading",
     "abonement.api",
     "abonement.opds",
 ]

@@ -12,6 +12,7 @@ from abonement.core import views as core_views
 from abonement.libraries.urls import operator_patterns, staff_patterns
 from abonement.notifications import views as notice_views
 from abonement.readers import urls as reader_urls
+from abonement.reading import urls as reading_urls
 from abonement.reports import urls as report_urls
 
 # The admin signs in and out through our own pages: one throttle, the same events, the 5-device limit.
@@ -25,6 +26,7 @@ staff_urls = (
     + circulation_urls.staff_patterns
     + report_urls.staff_patterns
     + collection_urls.staff_patterns
+    + reading_urls.staff_patterns
     + [
         path("notices/", notice_views.notice_list, name="notices"),
         path("notices/<int:notice_id>/", notice_views.notice_detail, name="notice"),
@@ -55,6 +57,7 @@ urlpatterns = [
     path("my/", include((reader_urls.reader_patterns, "readers"))),
     path("catalog/", include(catalog_urls)),
     path("opds/", include("abonement.opds.urls")),
+    path("read/", include(reading_urls)),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -72,6 +72,14 @@ def sign_in(request, *, identifier: str, password: str, now: datetime | None = N
     now = now or clock.now()
     ip = client_ip(request)
     user = check_credentials(request, identifier=identifier, password=password, now=now)
+    start_session(request, user=user, now=now, ip=ip)
+    return user
+
+
+def start_session(request, *, user: User, now: datetime, ip: str | None = None) -> None:
+    """Sign `user` in on this request's session (tracked; a staff account keeps at most MAX_STAFF_SESSIONS),
+    once the caller has proved who it is: a password, or a one-time link such as "read on my phone"."""
+    ip = ip if ip is not None else client_ip(request)
     with transaction.atomic():
         # Lock the account so two logins at the same instant cannot both keep a 6th session.
         User.objects.select_for_update().get(pk=user.pk)
@@ -90,7 +98,6 @@ def sign_in(request, *, identifier: str, password: str, now: datetime | None = N
         if is_staff_account(user):
             _evict_oldest_sessions(user, keep=settings.MAX_STAFF_SESSIONS, now=now, ip=ip)
         events.record(Event.Kind.LOGIN, actor=user, subject_user=user, ip=ip, now=now)
-    return user
 
 
 def _live_sessions(user: User, now: datetime):

@@ -26,6 +26,7 @@ from abonement.circulation import selectors as circulation_selectors
 from abonement.circulation.views import title_actions
 from abonement.core import tenancy
 from abonement.core.errors import DomainError
+from abonement.reading import selectors as reading_selectors
 
 PER_PAGE = 24
 ERRORS_SHOWN = 500
@@ -50,7 +51,9 @@ def _language_name(code: str) -> str:
 
 @require_GET
 def title_detail(request, title_id: int):
-    title = get_object_or_404(selectors.visible_titles(request.user).select_related("series", "network"), pk=title_id)
+    title = get_object_or_404(
+        selectors.visible_titles(request.user).select_related("series", "network", "network__buy_link"), pk=title_id
+    )
     credits = list(TitleAuthor.objects.filter(title=title).select_related("author").order_by("position", "id"))
     item_groups = circulation_selectors.items_view(title, user=request.user) if title.is_paper else []
     context = {
@@ -62,7 +65,7 @@ def title_detail(request, title_id: int):
         "item_groups": item_groups,
         "has_fragment": fragments.has_fragment(title),
         "language_name": _language_name(title.language),
-        "rating_rows": [(stars, 0) for stars in range(5, 0, -1)],  # distribution arrives with ratings
+        **reading_selectors.book_page(request.user, title),
         **title_actions(request, title),
     }
     return render(request, "catalog/title.html", context)
