@@ -13,12 +13,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from abonement.catalog.models import ItemType, Title
-from abonement.circulation.models import CirculationRule
+from abonement.catalog.models import Item, ItemType, Title
+from abonement.circulation.models import CirculationRule, Hold
 from abonement.circulation.tests.paper_loans import paper_loan
 from abonement.collections import services as collections
 from abonement.notifications import services as notices
 from abonement.readers.models import Group
+from abonement.reading.models import Review
 from abonement.reports.models import Export
 from abonement.testing.factories import TEST_PASSWORD
 
@@ -84,6 +85,25 @@ def two_worlds(network_factory, library_factory, librarian_factory, operator_fac
             "item_type_id": ItemType.objects.create(network=net_b, code="B", name="Foreign type B").pk,
             "rule_id": CirculationRule.objects.create(library=lib_b).pk,
             "loan_id": loan_b.pk,
+            "hold_id": Hold.objects.create(  # set aside for B's reader: what staff may give back
+                card=card_b,
+                library=lib_b,
+                title=paper_b,
+                status=Hold.Status.READY,
+                item=Item.objects.create(title=paper_b, library=lib_b, barcode="B-HOLD-1", status="set_aside"),
+                created_at=timezone.now(),
+                ready_at=timezone.now(),
+                pickup_by=timezone.now() + timedelta(days=3),
+            ).pk,
+            "review_id": Review.objects.create(
+                user=card_b.user,
+                title=paper_b,
+                library=lib_b,
+                rating=4,
+                text="Foreign review B",
+                created_at=timezone.now(),
+                updated_at=timezone.now(),
+            ).pk,
         },
         "lib_b": lib_b,
     }
@@ -111,6 +131,8 @@ def test_every_area_url_is_known():
         "export_id",
         "item_type_id",
         "rule_id",
+        "hold_id",
+        "review_id",
     }, f"new URL parameters {params}: add a foreign object for each to two_worlds"
     assert len(area_patterns()) >= 8
 
