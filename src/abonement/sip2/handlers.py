@@ -73,6 +73,12 @@ class WrongCurrency(DomainError):
     message = _("Fines are paid in %(currency)s here.")
 
 
+class KioskReaderBlocked(DomainError):
+    code = "sip_reader_blocked"
+    status = 409
+    message = _("Not checked out: %(reasons)s. Please ask at the desk.")
+
+
 class NotLoggedIn(Exception):
     """A request before a successful 93 login, or after the account was deactivated: the connection closes."""
 
@@ -145,6 +151,7 @@ def _patron(session: Session, ctx: Context) -> Card:
     if card is None:
         raise UnknownPatron(number=ctx.message.get("AA").strip())
     ctx.language = card.user.language or ctx.language
+    translation.activate(ctx.language)  # the services' messages, in the reader's language (undone in `_answer`)
     if ctx.account.require_patron_password and not _password_ok(session, card, ctx.message.get("AD")):
         raise WrongPatronPassword()
     return card
@@ -231,6 +238,7 @@ def _checked_patron(session: Session, ctx: Context) -> tuple[Card | None, bool]:
     if card is None:
         return None, False
     ctx.language = card.user.language or ctx.language
+    translation.activate(ctx.language)
     password = ctx.message.get("AD")
     password_ok = _password_ok(session, card, password) if password else False
     return card, password_ok
@@ -502,6 +510,8 @@ HANDLERS = {
 
 def _refused(command: str, ctx: Context, error: DomainError) -> tuple[str, str, list]:
     """The one place a DomainError becomes a SIP answer: "not done" in the fixed fields, the reason in AF."""
+    if isinstance(error, desk.ReaderBlocked):  # the desk's text asks the librarian for an override reason
+        error = KioskReaderBlocked(reasons=error.params["reasons"])
     screen = _screen(ctx, error)
     date = sip_date(ctx.now)
     message = ctx.message
@@ -594,8 +604,9 @@ def _answer(session: Session, message: Message, *, now: datetime, charset: str) 
     if institution and institution != account.institution_id:
         raise NotLoggedIn()
     ctx = Context(account=account, message=message, now=now, language=account.library.language)
-    try:
-        command, fixed, fields = HANDLERS[message.command](session, ctx)
-    except DomainError as error:
-        command, fixed, fields = _refused(_response_command(message.command), ctx, error)
+    with translation.override(ctx.language):
+        try:
+            command, fixed, fields = HANDLERS[message.command](session, ctx)
+        except DomainError as error:
+            command, fixed, fields = _refused(_response_command(message.command), ctx, error)
     return protocol.format_message(command, fixed, fields, sequence=message.sequence, charset=charset)

@@ -44,6 +44,7 @@ class Server:
         self.max_line = max_line or settings.SIP2_MAX_LINE
         self.pool = ThreadPoolExecutor(max_workers=threads or settings.SIP2_DB_THREADS, thread_name_prefix="sip2-db")
         self.server: asyncio.base_events.Server | None = None
+        self.writers: set[asyncio.StreamWriter] = set()
 
     async def start(self, host: str, port: int) -> int:
         self.server = await asyncio.start_server(
@@ -54,6 +55,8 @@ class Server:
     async def close(self) -> None:
         if self.server is not None:
             self.server.close()
+            for writer in list(self.writers):  # wait_closed() waits for every open connection
+                writer.close()
             await self.server.wait_closed()
         self.pool.shutdown(wait=True)
 
@@ -61,6 +64,7 @@ class Server:
         peer = writer.get_extra_info("peername")
         session = handlers.Session(ip=peer[0] if peer else None)
         loop = asyncio.get_running_loop()
+        self.writers.add(writer)
         try:
             while True:
                 try:
@@ -81,6 +85,7 @@ class Server:
         except ConnectionError:
             pass
         finally:
+            self.writers.discard(writer)
             writer.close()
             try:
                 await writer.wait_closed()
