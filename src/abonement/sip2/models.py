@@ -37,7 +37,11 @@ class SipAccount(models.Model):
         verbose_name = _("SIP2 kiosk account")
         ordering = ["library", "login"]
         constraints = [
-            models.UniqueConstraint(fields=["institution_id", "login"], name="sip_account_login_per_institution"),
+            models.UniqueConstraint(
+                fields=["institution_id", "login"],
+                name="sip_account_login_per_institution",
+                violation_error_message=_("This login is already used by a kiosk of this institution."),
+            ),
             models.CheckConstraint(condition=models.Q(charset__in=CHARSETS), name="sip_account_charset_known"),
         ]
 

@@ -15,7 +15,7 @@ SETTINGS = ("charset", "may_checkout", "may_checkin", "may_renew", "may_pay", "r
 class LoginTaken(DomainError):
     code = "sip_login_taken"
     status = 409
-    message = _("The login %(login)s is already used by a kiosk of institution %(institution)s.")
+    message = _("This login is already used by a kiosk of this institution.")
 
 
 class PasswordTooShort(DomainError):
@@ -37,7 +37,7 @@ def create_account(*, library, login: str, password: str, institution_id: str, *
     login, institution_id = login.strip(), institution_id.strip()
     _check_password(password)
     if SipAccount.objects.filter(login=login, institution_id=institution_id).exists():
-        raise LoginTaken(login=login, institution=institution_id)
+        raise LoginTaken()
     user = User(
         username=f"sip-{secrets.token_hex(8)}", first_name="SIP2", last_name=login[:100], language=library.language
     )
@@ -49,7 +49,7 @@ def create_account(*, library, login: str, password: str, institution_id: str, *
         with transaction.atomic():
             account.save()
     except IntegrityError as exc:  # the same login created at the same instant by another librarian
-        raise LoginTaken(login=login, institution=institution_id) from exc
+        raise LoginTaken() from exc
     return account
 
 
