@@ -511,7 +511,7 @@ HANDLERS = {
 def _refused(command: str, ctx: Context, error: DomainError) -> tuple[str, str, list]:
     """The one place a DomainError becomes a SIP answer: "not done" in the fixed fields, the reason in AF."""
     if isinstance(error, desk.ReaderBlocked):  # the desk's text asks the librarian for an override reason
-        error = KioskReaderBlocked(reasons=error.params["reasons"])
+        error = KioskReaderBlocked(reasons=error.params["reasons"].rstrip("."))
     screen = _screen(ctx, error)
     date = sip_date(ctx.now)
     message = ctx.message
