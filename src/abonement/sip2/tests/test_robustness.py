@@ -4,6 +4,8 @@ import random
 import socket
 import time
 
+import pytest
+from django.core.cache import cache
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -69,7 +71,15 @@ def malformed(rng: random.Random) -> bytes:
     return data + b"\r"
 
 
-def test_ten_thousand_malformed_messages_in_all_over_a_few_connections(sip_server):
+@pytest.fixture
+def forget_failed_logins():
+    """The mangled logins count against 127.0.0.1 in the sign-in throttle, a cache table that outlives the test
+    database flush, and later tests' kiosks log in from the same address."""
+    yield
+    cache.clear()
+
+
+def test_ten_thousand_malformed_messages_in_all_over_a_few_connections(sip_server, forget_failed_logins):
     rng = random.Random(15)
     sock, connections_used, answered = connect(sip_server.port), 1, 0
     try:
