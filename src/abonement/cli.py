@@ -3,6 +3,7 @@
 abonement demo            load demo data (DEBUG only)
 abonement serve           run the site (runserver + a worker in DEBUG, gunicorn otherwise)
 abonement worker          deliver notices and run other background tasks
+abonement sipserver       the SIP2 server for self-check kiosks (--bind 0.0.0.0:6001)
 abonement createoperator  create an operator account for a network
 abonement <django command>
 """

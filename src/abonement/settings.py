@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "abonement.reading",
     "abonement.api",
     "abonement.opds",
+    "abonement.sip2",
 ]
 
 MIDDLEWARE = [
@@ -201,6 +202,14 @@ PASSWORD_RESET_THROTTLE = {
     "per_account": 3,
     "per_ip": 50,
 }
+
+# --- SIP2 kiosks (issue #15) ----------------------------------------------------------------
+# TLS when both paths are set; a kiosk silent for SIP2_IDLE_SECONDS is disconnected; a longer line is refused.
+SIP2_TLS_CERT = os.environ.get("SIP2_TLS_CERT", "")
+SIP2_TLS_KEY = os.environ.get("SIP2_TLS_KEY", "")
+SIP2_IDLE_SECONDS = int(os.environ.get("SIP2_IDLE_SECONDS", 5 * 60))
+SIP2_MAX_LINE = int(os.environ.get("SIP2_MAX_LINE", 4096))
+SIP2_DB_THREADS = int(os.environ.get("SIP2_DB_THREADS", 8))
 
 # --- I18n -----------------------------------------------------------------------------------
 LANGUAGE_CODE = "ru"

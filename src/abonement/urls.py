@@ -14,6 +14,7 @@ from abonement.notifications import views as notice_views
 from abonement.readers import urls as reader_urls
 from abonement.reading import urls as reading_urls
 from abonement.reports import urls as report_urls
+from abonement.sip2 import urls as sip2_urls
 
 # The admin signs in and out through our own pages: one throttle, the same events, the 5-device limit.
 admin.site.login = account_views.admin_login_view
@@ -27,6 +28,7 @@ staff_urls = (
     + report_urls.staff_patterns
     + collection_urls.staff_patterns
     + reading_urls.staff_patterns
+    + sip2_urls.staff_patterns
     + [
         path("notices/", notice_views.notice_list, name="notices"),
         path("notices/<int:notice_id>/", notice_views.notice_detail, name="notice"),

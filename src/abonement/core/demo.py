@@ -14,6 +14,7 @@ from abonement.circulation.demo import PAPER_READER_LOGINS, load_paper_demo
 from abonement.collections.demo import load_collections_demo
 from abonement.libraries.models import LendingMode, Library, Network, StaffMembership
 from abonement.readers.models import Card
+from abonement.sip2.demo import load_kiosk_demo
 
 DEMO_PASSWORD = "demo12345"  # noqa: S105 — documented demo-only password
 # Demo passwords are hashed with this fixed salt, so a demo account is recognisable from its hash alone (no
@@ -110,6 +111,7 @@ def load_demo() -> dict:
     _demo_lending(operator=operator, librarian=librarian, school=school, public=public, reader_card=reader.cards.get())
     load_collections_demo(school)
     load_paper_demo(network=network, public=public, branch=branch, librarian=librarian2, make_user=_user)
+    load_kiosk_demo(public=public)
     return {
         "network": network,
         "libraries": [school, public, branch],

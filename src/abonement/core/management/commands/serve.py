@@ -20,6 +20,12 @@ class Command(BaseCommand):
         if not options["no_worker"]:
             # The embedded setup (SQLite, one machine) needs no other service: the worker runs beside the site.
             worker = subprocess.Popen([sys.executable, "-m", "abonement.cli", "worker"])  # noqa: S603
+        sip_server = None
+        if settings.DEBUG:
+            # The demo's kiosk account can be tried at once with a SIP2 client on 127.0.0.1:6001.
+            sip_server = subprocess.Popen(  # noqa: S603
+                [sys.executable, "-m", "abonement.cli", "sipserver", "--bind", "127.0.0.1:6001"]
+            )
         try:
             if settings.DEBUG:
                 call_command("runserver", options["bind"], use_reloader=False)
@@ -41,6 +47,7 @@ class Command(BaseCommand):
                     check=True,
                 )
         finally:
-            if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=10)
+            for process in (worker, sip_server):
+                if process is not None:
+                    process.terminate()
+                    process.wait(timeout=10)
