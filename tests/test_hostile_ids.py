@@ -20,6 +20,7 @@ from abonement.readers import services as readers
 from abonement.reading import services as reading
 from abonement.reports.models import Export, Visit
 from abonement.reports.visits import forget_recorded
+from abonement.sip2 import services as sip2
 from abonement.testing.factories import TEST_PASSWORD
 
 HOSTILE = ["²", "¹", "1" * 23, "-1", "1e3", " 1", ""]
@@ -105,6 +106,9 @@ def world(library_factory, librarian_factory, operator_factory, card_factory, ti
         ).pk,
         "item_type_id": ItemType.objects.create(network=library.network, code="BOOK", name="Book").pk,
         "rule_id": CirculationRule.objects.create(library=library).pk,
+        "account_id": sip2.create_account(
+            library=library, login="kiosk1", password="kiosk-password-1", institution_id="SWEEP"
+        ).pk,
     }
     return {
         "librarian": librarian,

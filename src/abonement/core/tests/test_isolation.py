@@ -21,6 +21,7 @@ from abonement.notifications import services as notices
 from abonement.readers.models import Group
 from abonement.reading.models import Review
 from abonement.reports.models import Export
+from abonement.sip2 import services as sip2
 from abonement.testing.factories import TEST_PASSWORD
 
 AREAS = ("staff", "operator")
@@ -95,6 +96,9 @@ def two_worlds(network_factory, library_factory, librarian_factory, operator_fac
                 ready_at=timezone.now(),
                 pickup_by=timezone.now() + timedelta(days=3),
             ).pk,
+            "account_id": sip2.create_account(
+                library=lib_b, login="kiosk-b", password="kiosk-password-b", institution_id="B"
+            ).pk,
             "review_id": Review.objects.create(
                 user=card_b.user,
                 title=paper_b,
@@ -133,6 +137,7 @@ def test_every_area_url_is_known():
         "rule_id",
         "hold_id",
         "review_id",
+        "account_id",
     }, f"new URL parameters {params}: add a foreign object for each to two_worlds"
     assert len(area_patterns()) >= 8
 
