@@ -44,7 +44,13 @@ def test_the_reader_turns_pages_and_another_device_continues_there(new_page, car
     expect(reader).not_to_have_attribute("data-location", first)
     laptop.get_by_role("button", name="Next →").click()
     laptop.get_by_role("button", name="Next →").click()
-    expect(reader).to_have_attribute("data-saved", reader.get_attribute("data-location"), timeout=5000)
+    # Wait until the page has settled and the place shown is the place saved (a turn may still be moving
+    # when the second click lands, so both are read in one evaluation).
+    laptop.wait_for_function(
+        "() => { const r = document.querySelector('#reader');"
+        " return r.dataset.saved && r.dataset.saved === r.dataset.location; }",
+        timeout=10000,
+    )
     there = reader.get_attribute("data-location")
     assert Position.objects.get(user=card.user, title=title).locator == there
     assert_no_violation(laptop, console)
