@@ -1,11 +1,16 @@
 """Records reader visits after each answer; the rule is in reports.visits."""
 
+import logging
+
 from django.core.exceptions import SuspiciousOperation
+from django.db import OperationalError
 from django.http import UnreadablePostError
 from django.http.multipartparser import MultiPartParserError
 
 from abonement.core.ids import parse_id
 from abonement.reports.visits import record_visit
+
+logger = logging.getLogger(__name__)
 
 # Staff and operator pages are work, not visits; files and health checks are not people.
 SKIPPED_PREFIXES = ("/staff/", "/operator/", "/admin/", "/static/", "/media/", "/healthz")
@@ -40,5 +45,9 @@ class VisitMiddleware:
             and response.status_code < 400
             and not request.path.startswith(SKIPPED_PREFIXES)
         ):
-            record_visit(user.pk, _named_card(request))
+            try:
+                record_visit(user.pk, _named_card(request))
+            except OperationalError as error:
+                # A visit is a statistic; a database busy with a long writer loses this one, not the page.
+                logger.warning("visit not recorded: %s", error)
         return response

@@ -34,7 +34,8 @@ TABLES_A_SIGN_IN_WRITES = [
 
 
 @contextmanager
-def database_write_locked():
+def database_write_locked(tables=TABLES_A_SIGN_IN_WRITES):
+    """SQLite locks the whole database; PostgreSQL only `tables` (reads pass, as with SQLite's WAL)."""
     connection.ensure_connection()
     if connection.vendor == "sqlite":
         holder = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
@@ -45,7 +46,7 @@ def database_write_locked():
         holder.ensure_connection()
         holder = holder.connection
         holder.execute("BEGIN")
-        holder.execute(f"LOCK TABLE {', '.join(TABLES_A_SIGN_IN_WRITES)} IN EXCLUSIVE MODE")
+        holder.execute(f"LOCK TABLE {', '.join(tables)} IN EXCLUSIVE MODE")
         with connection.cursor() as cursor:
             cursor.execute("SET lock_timeout = '200ms'")
     try:
