@@ -235,3 +235,13 @@ def test_another_library_s_export_is_404(desk, library_factory, librarian_factor
     for url in (f"/staff/reports/exports/{foreign.pk}/", f"/staff/reports/exports/{foreign.pk}/file/"):
         assert desk["client"].get(url).status_code == 404
     assert "x.csv" not in desk["client"].get("/staff/reports/exports/").content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("start,end", [("0001-01-01", "9999-12-31"), ("9999-12-31", "9999-12-31")])
+def test_reader_history_at_the_ends_of_the_calendar_is_a_clear_answer(desk, start, end):
+    period = {"tab": "history", "start": start, "end": end}
+    card = desk["card"].pk
+    for url in (f"/staff/readers/{card}/", f"/staff/readers/{card}/history.csv"):
+        response = desk["client"].get(url, period)
+        assert response.status_code in {200, 400}, (url, response.status_code)
